@@ -1,0 +1,203 @@
+"""The tight-binding matrices of a strip realisation, as dense NumPy arrays.
+
+This is the single source of the Hamiltonian: the Kwant builder looks its
+values up here, and array-based engines use the arrays directly, so every
+engine sees exactly the same disorder for the same seed.
+
+Array layout (``n`` = orbitals per site, 1 or 2; spinless arrays drop the
+two trailing orbital axes):
+
+* ``onsite[x, y]``: on-site block of site (x, y) (energy not included);
+* ``hop_x[x, y]``: H_{(x+1, y), (x, y)}, for 0 <= x < length - 1;
+* ``hop_y[x, y]``: H_{(x, y+1), (x, y)}, for 0 <= y < width - 1;
+* lead cell: ``lead_onsite[y]``, ``lead_hop_x[y]`` (= H_{(x+1,y),(x,y)} inside
+  the lead and across its interface to the sample), ``lead_hop_y[y]``.
+
+Sign conventions: hopping -t = -1; Rashba and Peierls phases as in
+:class:`andersonwl.models.StripModel`.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _random
+
+__all__ = ["Geometry", "SampleArrays", "LeadArrays", "sample_arrays", "lead_arrays",
+           "model_arrays", "geometry_of", "haar_su2", "PAULI"]
+
+# Random streams: which labelled number is used for what.  Never reuse one.
+STREAM_BOX = 0
+STREAM_GAUSS = 1          # and 2 (Box-Muller pair)
+STREAM_EXCHANGE = 3       # and 4 (cos theta, phi)
+STREAM_SU2_X = 5          # 5, 6, 7: alpha, gamma, beta of bond along x
+STREAM_SU2_Y = 8          # 8, 9, 10: along y
+
+S0 = np.eye(2, dtype=complex)
+SX = np.array([[0, 1], [1, 0]], dtype=complex)
+SY = np.array([[0, -1j], [1j, 0]], dtype=complex)
+SZ = np.array([[1, 0], [0, -1]], dtype=complex)
+PAULI = (S0, SX, SY, SZ)
+
+
+class Geometry(NamedTuple):
+    """What fixes the structure of the Kwant system (everything else is a parameter)."""
+    length: int
+    width: int
+    norbs: int
+    spin_orbit: str | None
+    disorder_kind: str
+
+
+class SampleArrays(NamedTuple):
+    onsite: np.ndarray
+    hop_x: np.ndarray
+    hop_y: np.ndarray
+
+
+class LeadArrays(NamedTuple):
+    onsite: np.ndarray
+    hop_x: np.ndarray
+    hop_y: np.ndarray
+
+
+def geometry_of(model) -> Geometry:
+    return Geometry(model.length, model.width, model.norbs, model.spin_orbit,
+                    model.disorder_kind)
+
+
+def haar_su2(seed, stream, x, y):
+    """Haar-random SU(2) matrices, one per (x, y), shape ``x.shape + (2, 2)``.
+
+    Parametrisation of Asada, Slevin and Ohtsuki (PRB 70, 035115 (2004)):
+    R = [[e^{i a} cos b, e^{i c} sin b], [-e^{-i c} sin b, e^{-i a} cos b]] with
+    a, c uniform in [0, 2 pi) and b distributed as sin(2b) on [0, pi/2], i.e.
+    b = arcsin(sqrt(u)) for u uniform in [0, 1).
+    """
+    a = 2 * np.pi * _random.uniform(seed, stream, x, y)
+    c = 2 * np.pi * _random.uniform(seed, stream + 1, x, y)
+    b = np.arcsin(np.sqrt(_random.uniform(seed, stream + 2, x, y)))
+    r = np.empty(np.shape(a) + (2, 2), dtype=complex)
+    r[..., 0, 0] = np.exp(1j * a) * np.cos(b)
+    r[..., 0, 1] = np.exp(1j * c) * np.sin(b)
+    r[..., 1, 0] = -np.exp(-1j * c) * np.sin(b)
+    r[..., 1, 1] = np.exp(-1j * a) * np.cos(b)
+    return r
+
+
+def _onsite_energies(seed, disorder, kind, x, y):
+    if disorder == 0:
+        return np.zeros(np.shape(x))
+    if kind == "box":
+        return disorder * (_random.uniform(seed, STREAM_BOX, x, y) - 0.5)
+    # Gaussian with the variance of the box distribution, W^2 / 12.
+    return disorder / np.sqrt(12.0) * _random.normal(seed, STREAM_GAUSS, x, y)
+
+
+def _peierls(flux, y):
+    """Phase of the hopping (x, y) -> (x + 1, y) in the Landau gauge A = (-B y, 0)."""
+    return np.exp(-2j * np.pi * flux * np.asarray(y, dtype=float))
+
+
+def _plain_hoppings(geom: Geometry, rashba: float):
+    """Translation-invariant hopping blocks along x and y (without Peierls phase)."""
+    if geom.norbs == 1:
+        return -1.0 + 0j, -1.0 + 0j
+    if geom.spin_orbit == "rashba":
+        return -S0 - 0.5j * rashba * SY, -S0 + 0.5j * rashba * SX
+    return -S0, -S0
+
+
+def _validate_params(geom, rashba, exchange):
+    if geom.norbs == 1 and (rashba != 0 or exchange != 0):
+        raise ValueError("a spinless system cannot take rashba or exchange != 0; "
+                         "build the model with spin_orbit='rashba' or exchange > 0")
+    if geom.spin_orbit != "rashba" and rashba != 0:
+        raise ValueError(f"rashba != 0 needs spin_orbit='rashba', not {geom.spin_orbit!r}")
+
+
+@functools.lru_cache(maxsize=4)
+def sample_arrays(geom: Geometry, seed: int, disorder: float, flux: float,
+                  rashba: float, exchange: float) -> SampleArrays:
+    """Hamiltonian blocks of one realisation of the sample region.
+
+    Parameters
+    ----------
+    geom : Geometry
+    seed : int
+        Realisation seed; every random number is a pure function of (seed, site).
+    disorder, flux, rashba, exchange : float
+        As in :class:`andersonwl.models.StripModel`.
+
+    Notes
+    -----
+    The returned arrays are cached (a realisation is looked up by the Kwant
+    value functions once per site) and marked read-only.
+    """
+    _validate_params(geom, rashba, exchange)
+    L, W, n = geom.length, geom.width, geom.norbs
+    x, y = np.meshgrid(np.arange(L), np.arange(W), indexing="ij")
+    eps = _onsite_energies(seed, disorder, geom.disorder_kind, x, y)
+    phase_x = _peierls(flux, y[:-1, :]) if L > 1 else np.zeros((0, W))
+    tx, ty = _plain_hoppings(geom, rashba)
+    if n == 1:
+        onsite = eps.astype(float)
+        hop_x = tx * phase_x
+        hop_y = np.full((L, W - 1), ty, dtype=complex)
+    else:
+        onsite = eps[..., None, None] * S0
+        if exchange > 0:
+            cos_t = 2 * _random.uniform(seed, STREAM_EXCHANGE, x, y) - 1
+            phi = 2 * np.pi * _random.uniform(seed, STREAM_EXCHANGE + 1, x, y)
+            sin_t = np.sqrt(1 - cos_t**2)
+            nvec = (sin_t * np.cos(phi), sin_t * np.sin(phi), cos_t)
+            for comp, s in zip(nvec, (SX, SY, SZ)):
+                onsite = onsite + exchange * comp[..., None, None] * s
+        if geom.spin_orbit == "su2":
+            rx = haar_su2(seed, STREAM_SU2_X, x[:-1, :], y[:-1, :])
+            ry = haar_su2(seed, STREAM_SU2_Y, x[:, :-1], y[:, :-1])
+            hop_x = -rx * phase_x[..., None, None]
+            hop_y = -ry
+        else:
+            hop_x = tx * phase_x[..., None, None]
+            hop_y = np.broadcast_to(ty, (L, W - 1, 2, 2)).copy()
+    out = SampleArrays(np.ascontiguousarray(onsite), np.ascontiguousarray(hop_x),
+                       np.ascontiguousarray(hop_y))
+    for a in out:
+        a.setflags(write=False)
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def lead_arrays(geom: Geometry, flux: float, rashba: float) -> LeadArrays:
+    """Hamiltonian blocks of one unit cell (a column) of the clean leads.
+
+    The leads carry the hopping, Rashba coupling and Peierls phase of the
+    sample and no disorder; in the SU(2) model their hopping is the plain -1.
+    """
+    _validate_params(geom, rashba, 0.0)
+    W, n = geom.width, geom.norbs
+    y = np.arange(W)
+    tx, ty = _plain_hoppings(geom, rashba)
+    phase = _peierls(flux, y)
+    if n == 1:
+        out = LeadArrays(np.zeros(W), tx * phase, np.full(W - 1, ty, dtype=complex))
+    else:
+        out = LeadArrays(np.zeros((W, 2, 2), dtype=complex),
+                         tx * phase[:, None, None],
+                         np.broadcast_to(ty, (W - 1, 2, 2)).copy())
+    for a in out:
+        a.setflags(write=False)
+    return out
+
+
+def model_arrays(model, seed: int) -> tuple[SampleArrays, LeadArrays]:
+    """Sample and lead arrays of ``model`` for realisation ``seed``."""
+    geom = geometry_of(model)
+    seed = _random.check_seed(seed)
+    return (sample_arrays(geom, seed, model.disorder, model.flux, model.rashba,
+                          model.exchange),
+            lead_arrays(geom, model.flux, model.rashba))
