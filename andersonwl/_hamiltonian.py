@@ -10,6 +10,9 @@ two trailing orbital axes):
 * ``onsite[x, y]``: on-site block of site (x, y) (energy not included);
 * ``hop_x[x, y]``: H_{(x+1, y), (x, y)}, for 0 <= x < length - 1;
 * ``hop_y[x, y]``: H_{(x, y+1), (x, y)}, for 0 <= y < width - 1;
+* 3D bar (height > 1): one more index z everywhere (``onsite[x, y, z]``, ...)
+  and ``hop_z[x, y, z]`` = H_{(x, y, z+1), (x, y, z)}; 2D arrays have
+  ``hop_z = None``;
 * lead cell: ``lead_onsite[y]``, ``lead_hop_x[y]`` (= H_{(x+1,y),(x,y)} inside
   the lead and across its interface to the sample), ``lead_hop_y[y]``.
 
@@ -35,6 +38,7 @@ STREAM_GAUSS = 1          # and 2 (Box-Muller pair)
 STREAM_EXCHANGE = 3       # and 4 (cos theta, phi)
 STREAM_SU2_X = 5          # 5, 6, 7: alpha, gamma, beta of bond along x
 STREAM_SU2_Y = 8          # 8, 9, 10: along y
+STREAM_SU2_Z = 11         # 11, 12, 13: along z (3D bar)
 
 S0 = np.eye(2, dtype=complex)
 SX = np.array([[0, 1], [1, 0]], dtype=complex)
@@ -50,26 +54,36 @@ class Geometry(NamedTuple):
     norbs: int
     spin_orbit: str | None
     disorder_kind: str
+    height: int = 1
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Sites along (x, y) for a strip, (x, y, z) for a 3D bar."""
+        if self.height == 1:
+            return (self.length, self.width)
+        return (self.length, self.width, self.height)
 
 
 class SampleArrays(NamedTuple):
     onsite: np.ndarray
     hop_x: np.ndarray
     hop_y: np.ndarray
+    hop_z: np.ndarray | None = None
 
 
 class LeadArrays(NamedTuple):
     onsite: np.ndarray
     hop_x: np.ndarray
     hop_y: np.ndarray
+    hop_z: np.ndarray | None = None
 
 
 def geometry_of(model) -> Geometry:
     return Geometry(model.length, model.width, model.norbs, model.spin_orbit,
-                    model.disorder_kind)
+                    model.disorder_kind, getattr(model, "height", 1))
 
 
-def haar_su2(seed, stream, x, y):
+def haar_su2(seed, stream, *coords):
     """Haar-random SU(2) matrices, one per (x, y), shape ``x.shape + (2, 2)``.
 
     Parametrisation of Asada, Slevin and Ohtsuki (PRB 70, 035115 (2004)):
@@ -77,9 +91,9 @@ def haar_su2(seed, stream, x, y):
     a, c uniform in [0, 2 pi) and b distributed as sin(2b) on [0, pi/2], i.e.
     b = arcsin(sqrt(u)) for u uniform in [0, 1).
     """
-    a = 2 * np.pi * _random.uniform(seed, stream, x, y)
-    c = 2 * np.pi * _random.uniform(seed, stream + 1, x, y)
-    b = np.arcsin(np.sqrt(_random.uniform(seed, stream + 2, x, y)))
+    a = 2 * np.pi * _random.uniform(seed, stream, *coords)
+    c = 2 * np.pi * _random.uniform(seed, stream + 1, *coords)
+    b = np.arcsin(np.sqrt(_random.uniform(seed, stream + 2, *coords)))
     r = np.empty(np.shape(a) + (2, 2), dtype=complex)
     r[..., 0, 0] = np.exp(1j * a) * np.cos(b)
     r[..., 0, 1] = np.exp(1j * c) * np.sin(b)
@@ -88,13 +102,13 @@ def haar_su2(seed, stream, x, y):
     return r
 
 
-def _onsite_energies(seed, disorder, kind, x, y):
+def _onsite_energies(seed, disorder, kind, coords):
     if disorder == 0:
-        return np.zeros(np.shape(x))
+        return np.zeros(np.shape(coords[0]))
     if kind == "box":
-        return disorder * (_random.uniform(seed, STREAM_BOX, x, y) - 0.5)
+        return disorder * (_random.uniform(seed, STREAM_BOX, *coords) - 0.5)
     # Gaussian with the variance of the box distribution, W^2 / 12.
-    return disorder / np.sqrt(12.0) * _random.normal(seed, STREAM_GAUSS, x, y)
+    return disorder / np.sqrt(12.0) * _random.normal(seed, STREAM_GAUSS, *coords)
 
 
 def _peierls(flux, y):
@@ -138,36 +152,42 @@ def sample_arrays(geom: Geometry, seed: int, disorder: float, flux: float,
     value functions once per site) and marked read-only.
     """
     _validate_params(geom, rashba, exchange)
-    L, W, n = geom.length, geom.width, geom.norbs
-    x, y = np.meshgrid(np.arange(L), np.arange(W), indexing="ij")
-    eps = _onsite_energies(seed, disorder, geom.disorder_kind, x, y)
-    phase_x = _peierls(flux, y[:-1, :]) if L > 1 else np.zeros((0, W))
+    n = geom.norbs
+    shape = geom.shape
+    coords = np.meshgrid(*(np.arange(k) for k in shape), indexing="ij")
+
+    def bond(c, axis):          # labels of the bonds along ``axis`` (their first site)
+        return tuple(np.take(ci, np.arange(shape[axis] - 1), axis=axis) for ci in c)
+
+    eps = _onsite_energies(seed, disorder, geom.disorder_kind, coords)
+    phase_x = _peierls(flux, bond(coords, 0)[1])
     tx, ty = _plain_hoppings(geom, rashba)
+    axes = range(1, len(shape))
     if n == 1:
         onsite = eps.astype(float)
-        hop_x = tx * phase_x
-        hop_y = np.full((L, W - 1), ty, dtype=complex)
+        hops = [tx * phase_x] + [np.full(bond(coords, a)[0].shape, ty, dtype=complex)
+                                 for a in axes]
     else:
         onsite = eps[..., None, None] * S0
         if exchange > 0:
-            cos_t = 2 * _random.uniform(seed, STREAM_EXCHANGE, x, y) - 1
-            phi = 2 * np.pi * _random.uniform(seed, STREAM_EXCHANGE + 1, x, y)
+            cos_t = 2 * _random.uniform(seed, STREAM_EXCHANGE, *coords) - 1
+            phi = 2 * np.pi * _random.uniform(seed, STREAM_EXCHANGE + 1, *coords)
             sin_t = np.sqrt(1 - cos_t**2)
             nvec = (sin_t * np.cos(phi), sin_t * np.sin(phi), cos_t)
             for comp, s in zip(nvec, (SX, SY, SZ)):
                 onsite = onsite + exchange * comp[..., None, None] * s
         if geom.spin_orbit == "su2":
-            rx = haar_su2(seed, STREAM_SU2_X, x[:-1, :], y[:-1, :])
-            ry = haar_su2(seed, STREAM_SU2_Y, x[:, :-1], y[:, :-1])
-            hop_x = -rx * phase_x[..., None, None]
-            hop_y = -ry
+            streams = (STREAM_SU2_X, STREAM_SU2_Y, STREAM_SU2_Z)
+            hops = [-haar_su2(seed, streams[a], *bond(coords, a)) for a in range(len(shape))]
+            hops[0] = hops[0] * phase_x[..., None, None]
         else:
-            hop_x = tx * phase_x[..., None, None]
-            hop_y = np.broadcast_to(ty, (L, W - 1, 2, 2)).copy()
-    out = SampleArrays(np.ascontiguousarray(onsite), np.ascontiguousarray(hop_x),
-                       np.ascontiguousarray(hop_y))
+            hops = [tx * phase_x[..., None, None]] + [
+                np.broadcast_to(ty, bond(coords, a)[0].shape + (2, 2)).copy() for a in axes]
+    out = SampleArrays(np.ascontiguousarray(onsite),
+                       *(np.ascontiguousarray(h) for h in hops))
     for a in out:
-        a.setflags(write=False)
+        if a is not None:
+            a.setflags(write=False)
     return out
 
 
@@ -179,18 +199,21 @@ def lead_arrays(geom: Geometry, flux: float, rashba: float) -> LeadArrays:
     sample and no disorder; in the SU(2) model their hopping is the plain -1.
     """
     _validate_params(geom, rashba, 0.0)
-    W, n = geom.width, geom.norbs
-    y = np.arange(W)
+    n = geom.norbs
+    cell = geom.shape[1:]
+    coords = np.meshgrid(*(np.arange(k) for k in cell), indexing="ij")
     tx, ty = _plain_hoppings(geom, rashba)
-    phase = _peierls(flux, y)
-    if n == 1:
-        out = LeadArrays(np.zeros(W), tx * phase, np.full(W - 1, ty, dtype=complex))
-    else:
-        out = LeadArrays(np.zeros((W, 2, 2), dtype=complex),
-                         tx * phase[:, None, None],
-                         np.broadcast_to(ty, (W - 1, 2, 2)).copy())
+    phase = _peierls(flux, coords[0])
+    orb = () if n == 1 else (2, 2)
+    dtype = float if n == 1 else complex
+    hops = [(tx * phase) if n == 1 else tx * phase[..., None, None]]
+    for a in range(len(cell)):
+        bshape = tuple(k - 1 if i == a else k for i, k in enumerate(cell))
+        hops.append(np.broadcast_to(ty, bshape + orb).astype(complex))
+    out = LeadArrays(np.zeros(cell + orb, dtype=dtype), *hops)
     for a in out:
-        a.setflags(write=False)
+        if a is not None:
+            a.setflags(write=False)
     return out
 
 

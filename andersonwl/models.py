@@ -7,6 +7,9 @@ Conventions (used everywhere in andersonwl)
 * Site ``(x, y)`` with ``0 <= x < length`` along the transport direction and
   ``0 <= y < width`` across it; hard walls at ``y = -1`` and ``y = width``.
   Two clean semi-infinite leads continue the strip along -x and +x.
+  With ``height > 1`` the model is a 3D bar on the simple cubic lattice,
+  sites ``(x, y, z)`` with ``0 <= z < height`` and hard walls in z too (the
+  clean band is then [-6, 6]); the field, if any, points along z.
 * Box disorder: eps_i uniform in [-W/2, W/2]; Gaussian disorder has the same
   variance, W**2 / 12.
 * Magnetic field: ``flux`` is the flux per plaquette in units of h/e.  In the
@@ -101,6 +104,12 @@ class StripModel:
         leads have the plain hopping ``-1`` (R = identity), since random bonds
         cannot be translation invariant.
     disorder_kind : {"box", "gaussian"}, optional
+    height : int, optional
+        Sites along z.  1 (the default) is the 2D strip; ``height > 1`` makes
+        a 3D bar of cross-section ``width x height`` on the simple cubic
+        lattice (Rashba coupling is not defined there; SU(2) bonds and
+        exchange are).  The 3D Anderson transition at E = 0 lies at
+        W_c = 16.54 (Slevin and Ohtsuki, PRL 82, 382 (1999)).
 
     Notes
     -----
@@ -127,11 +136,13 @@ class StripModel:
     exchange: float = 0.0
     spin_orbit: str | None = None
     disorder_kind: str = "box"
+    height: int = 1
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
         set_("length", _check_size("length", self.length))
         set_("width", _check_size("width", self.width))
+        set_("height", _check_size("height", self.height))
         set_("energy", _check_real("energy", self.energy))
         set_("disorder", _check_real("disorder", self.disorder, nonnegative=True))
         set_("flux", _check_real("flux", self.flux))
@@ -148,14 +159,21 @@ class StripModel:
                              "the SU(2) model has its own random spin-orbit hopping")
         if self.rashba != 0 and self.spin_orbit is None:
             set_("spin_orbit", "rashba")
-        edge = rashba_band_edge(self.rashba) if self.spin_orbit == "rashba" else 4.0
+        if self.height > 1 and self.spin_orbit == "rashba":
+            raise ValueError("Rashba coupling is defined for 2D strips (height=1) only")
+        if self.height > 1:
+            edge = 6.0
+        else:
+            edge = rashba_band_edge(self.rashba) if self.spin_orbit == "rashba" else 4.0
         if not abs(self.energy) < edge:
             raise ValueError(f"energy {self.energy} lies outside the clean band "
                              f"(-{edge:.6g}, {edge:.6g})")
         if self.spin_orbit != "rashba":
-            # the hard-wall lead of width W has its lowest and highest subband
-            # edges at -+(2 + 2 cos(pi / (W + 1))).
+            # the hard-wall lead of width W (and height H) has its lowest and
+            # highest subband edges at -+(2 + 2 cos(pi / (W + 1)) [+ 2 cos(pi / (H + 1))]).
             lead_edge = 2 + 2 * math.cos(math.pi / (self.width + 1))
+            if self.height > 1:
+                lead_edge += 2 * math.cos(math.pi / (self.height + 1))
             if not abs(self.energy) < lead_edge:
                 raise ValueError(
                     f"energy {self.energy} has no open channel in a lead of width "
@@ -166,6 +184,11 @@ class StripModel:
     def spinful(self) -> bool:
         """True when the model carries spin 1/2 (two orbitals per site)."""
         return self.spin_orbit is not None or self.exchange > 0
+
+    @property
+    def dimension(self) -> int:
+        """2 for a strip, 3 for a bar (height > 1)."""
+        return 3 if self.height > 1 else 2
 
     @property
     def norbs(self) -> int:

@@ -20,10 +20,12 @@ without chiral or particle-hole symmetry):
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import scipy.linalg as la
 
-from ._hamiltonian import Geometry, geometry_of, sample_arrays
+from ._hamiltonian import geometry_of, sample_arrays
 from ._random import check_seed
 
 __all__ = ["symmetry_class", "find_symmetries", "CLASSES"]
@@ -31,28 +33,23 @@ __all__ = ["symmetry_class", "find_symmetries", "CLASSES"]
 CLASSES = ("AI", "AII", "A")
 
 
-def _blocks_from_arrays(arrays, length, width):
-    """Nonzero Hamiltonian blocks as a dict {(i, j): H_ij}, site index i = x*width + y."""
-    onsite, hop_x, hop_y = arrays
-    n = 1 if onsite.ndim == 2 else onsite.shape[-1]
-
-    def as_block(v):
-        return np.asarray(v, dtype=complex).reshape(n, n)
-
+def _blocks_from_arrays(arrays, shape):
+    """Nonzero Hamiltonian blocks as a dict {(i, j): H_ij}, sites numbered in C order."""
+    onsite = arrays.onsite
+    dim = len(shape)
+    n = 1 if onsite.ndim == dim else onsite.shape[-1]
+    index = np.arange(int(np.prod(shape))).reshape(shape)
     blocks = {}
-    idx = lambda x, y: x * width + y  # noqa: E731
-    for x in range(length):
-        for y in range(width):
-            blocks[idx(x, y), idx(x, y)] = as_block(onsite[x, y])
-            if x + 1 < length:
-                h = as_block(hop_x[x, y])
-                blocks[idx(x + 1, y), idx(x, y)] = h
-                blocks[idx(x, y), idx(x + 1, y)] = h.conj().T
-            if y + 1 < width:
-                h = as_block(hop_y[x, y])
-                blocks[idx(x, y + 1), idx(x, y)] = h
-                blocks[idx(x, y), idx(x, y + 1)] = h.conj().T
-    return blocks, length * width, n
+    for site in itertools.product(*map(range, shape)):
+        i = index[site]
+        blocks[i, i] = np.asarray(onsite[site], dtype=complex).reshape(n, n)
+        for axis in range(dim):
+            if site[axis] + 1 < shape[axis]:
+                nxt = tuple(s + (a == axis) for a, s in enumerate(site))
+                h = np.asarray(arrays[1 + axis][site], dtype=complex).reshape(n, n)
+                blocks[index[nxt], i] = h
+                blocks[i, index[nxt]] = h.conj().T
+    return blocks, index.size, n
 
 
 def _null_space(blocks, nsites, n, antiunitary):
@@ -106,8 +103,8 @@ def find_symmetries(model, seed: int = 0, *, patch: int = 10) -> dict:
     seed : int
         Realisation whose Hamiltonian is analysed.
     patch : int
-        The analysis uses the sites with x, y < patch (the whole sample when it
-        is smaller): a patch of the same realisation, with the same local terms,
+        The analysis uses the sites with x, y < patch (x, y, z < patch // 2,
+        at least 3, for a 3D bar; the whole sample when it is smaller): a patch of the same realisation, with the same local terms,
         keeps the linear algebra small (a dense SVD of about
         (3 patch^2 n^2) x (patch^2 n^2)).
 
@@ -124,11 +121,12 @@ def find_symmetries(model, seed: int = 0, *, patch: int = 10) -> dict:
     if not (isinstance(patch, int) and patch >= 2):
         raise ValueError(f"patch must be an integer >= 2, got {patch!r}")
     geom = geometry_of(model)
-    length, width = min(model.length, patch), min(model.width, patch)
-    sub = Geometry(length, width, geom.norbs, geom.spin_orbit, geom.disorder_kind)
+    side = patch if geom.height == 1 else max(3, patch // 2)
+    sub = geom._replace(length=min(geom.length, side), width=min(geom.width, side),
+                        height=min(geom.height, side))
     arrays = sample_arrays(sub, seed, model.disorder, model.flux, model.rashba,
                            model.exchange)
-    blocks, nsites, n = _blocks_from_arrays(arrays, length, width)
+    blocks, nsites, n = _blocks_from_arrays(arrays, sub.shape)
     comm = _null_space(blocks, nsites, n, antiunitary=False)
     info = {"unitary": len(comm)}
     if len(comm) > 1:

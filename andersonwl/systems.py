@@ -11,9 +11,11 @@ the same arrays the array-based engines use.
 from __future__ import annotations
 
 import functools
+import itertools
 import warnings
 
 import kwant
+import numpy as np
 
 from ._hamiltonian import Geometry, geometry_of, lead_arrays, sample_arrays
 from ._random import check_seed
@@ -71,39 +73,42 @@ def make_system(model) -> kwant.system.FiniteSystem:
 @functools.lru_cache(maxsize=8)
 def _finalized(geom: Geometry):
     _warn_without_mumps()
-    L, W, n = geom.length, geom.width, geom.norbs
-    lat = kwant.lattice.square(1, norbs=n, name="s")
+    n, shape = geom.norbs, geom.shape
+    dim = len(shape)
+    lat = kwant.lattice.general(np.eye(dim, dtype=int).tolist(), norbs=n, name="s")
+    names = ("hop_x", "hop_y", "hop_z")[:dim]
 
     def onsite(site, seed, disorder, flux, rashba, exchange):
-        x, y = site.tag
-        return sample_arrays(geom, seed, disorder, flux, rashba, exchange).onsite[x, y]
+        return sample_arrays(geom, seed, disorder, flux, rashba, exchange).onsite[
+            tuple(site.tag)]
 
-    def hop_x(to, frm, seed, disorder, flux, rashba, exchange):
-        x, y = frm.tag
-        return sample_arrays(geom, seed, disorder, flux, rashba, exchange).hop_x[x, y]
-
-    def hop_y(to, frm, seed, disorder, flux, rashba, exchange):
-        x, y = frm.tag
-        return sample_arrays(geom, seed, disorder, flux, rashba, exchange).hop_y[x, y]
+    def sample_hopping(axis):
+        def hop(to, frm, seed, disorder, flux, rashba, exchange):
+            arrays = sample_arrays(geom, seed, disorder, flux, rashba, exchange)
+            return arrays[1 + axis][tuple(frm.tag)]
+        hop.__name__ = names[axis]
+        return hop
 
     def lead_onsite(site, flux, rashba):
-        return lead_arrays(geom, flux, rashba).onsite[site.tag[1]]
+        return lead_arrays(geom, flux, rashba).onsite[tuple(site.tag)[1:]]
 
-    def lead_hop_x(to, frm, flux, rashba):
-        return lead_arrays(geom, flux, rashba).hop_x[frm.tag[1]]
+    def lead_hopping(axis):
+        def hop(to, frm, flux, rashba):
+            return lead_arrays(geom, flux, rashba)[1 + axis][tuple(frm.tag)[1:]]
+        hop.__name__ = "lead_" + names[axis]
+        return hop
 
-    def lead_hop_y(to, frm, flux, rashba):
-        return lead_arrays(geom, flux, rashba).hop_y[frm.tag[1]]
+    def unit(axis):
+        return tuple(int(i == axis) for i in range(dim))
 
     syst = kwant.Builder()
-    syst[(lat(x, y) for x in range(L) for y in range(W))] = onsite
-    syst[kwant.builder.HoppingKind((1, 0), lat, lat)] = hop_x
-    syst[kwant.builder.HoppingKind((0, 1), lat, lat)] = hop_y
-
-    lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
-    lead[(lat(0, y) for y in range(W))] = lead_onsite
-    lead[kwant.builder.HoppingKind((1, 0), lat, lat)] = lead_hop_x
-    lead[kwant.builder.HoppingKind((0, 1), lat, lat)] = lead_hop_y
+    syst[(lat(*tag) for tag in itertools.product(*map(range, shape)))] = onsite
+    lead = kwant.Builder(kwant.TranslationalSymmetry(tuple(-v for v in unit(0))))
+    lead[(lat(0, *tag) for tag in itertools.product(*map(range, shape[1:])))] = lead_onsite
+    for axis in range(dim):
+        kind = kwant.builder.HoppingKind(unit(axis), lat, lat)
+        syst[kind] = sample_hopping(axis)
+        lead[kind] = lead_hopping(axis)
     syst.attach_lead(lead)
     syst.attach_lead(lead.reversed())
     return syst.finalized()

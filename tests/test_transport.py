@@ -131,3 +131,46 @@ def test_kwant_hamiltonian_matches_arrays():
     loop = (h0[i(1, 0), i(0, 0)] * h0[i(1, 1), i(1, 0)] * h0[i(0, 1), i(1, 1)]
             * h0[i(0, 0), i(0, 1)])
     assert np.isclose(loop, np.exp(2j * np.pi * 0.1))
+
+
+# ---------------------------------------------------------------- 3D bar
+BAR = [("bar", dict(), "AI"), ("bar-su2", dict(spin_orbit="su2"), "AII"),
+       ("bar-flux", dict(flux=0.03), "A")]
+
+
+def bar(kw, **extra):
+    return aw.StripModel(**{**dict(length=5, width=4, height=3, energy=0.4, disorder=4.0),
+                            **kw, **extra})
+
+
+@pytest.mark.parametrize("name, kw, cls", BAR, ids=[b[0] for b in BAR])
+def test_bar_invariants(name, kw, cls):
+    m = bar(kw)
+    assert m.dimension == 3
+    assert_unitary(aw.scattering_matrix(m, 2).data, what=f"S-matrix of {name}")
+    assert aw.symmetry_class(m, seed=2) == cls
+    if cls == "AII":
+        assert_kramers_pairs(aw.transmission_eigenvalues(m, 2), what=f"T_n of {name}")
+    if name != "bar-su2":
+        clean = m.replace(disorder=0.0)
+        assert_close(aw.conductance(clean), aw.open_channels(clean), atol=1e-9,
+                     what=f"clean g of {name}")
+    if name == "bar-flux":
+        assert_close(aw.conductance(m, 2), aw.conductance(m.replace(flux=-0.03), 2),
+                     rtol=1e-9, what="Onsager in 3D")
+
+
+def test_bar_channels_and_validation():
+    # cross-section subbands -2 cos(k_y) - 2 cos(k_z), hard walls
+    m = aw.StripModel(3, 4, 1.1, height=3)
+    ky = np.arange(1, 5) * np.pi / 5
+    kz = np.arange(1, 4) * np.pi / 4
+    e_t = -2 * np.cos(ky)[:, None] - 2 * np.cos(kz)[None, :]
+    assert aw.open_channels(m) == int(np.sum(np.abs(1.1 - e_t) < 2))
+    with pytest.raises(ValueError, match="2D strips"):
+        aw.StripModel(3, 4, 0.5, height=3, rashba=0.5)
+    with pytest.raises(ValueError, match="height"):
+        aw.StripModel(3, 4, 0.5, height=0)
+    aw.StripModel(3, 30, 5.5, height=30)      # inside the 3D band [-6, 6]
+    with pytest.raises(ValueError, match="clean band"):
+        aw.StripModel(3, 30, 6.2, height=30)
