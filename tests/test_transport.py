@@ -174,3 +174,16 @@ def test_bar_channels_and_validation():
     aw.StripModel(3, 30, 5.5, height=30)      # inside the 3D band [-6, 6]
     with pytest.raises(ValueError, match="clean band"):
         aw.StripModel(3, 30, 6.2, height=30)
+
+
+def test_mumps_is_used_and_missing_mumps_warns_once(monkeypatch):
+    from andersonwl import systems
+    assert systems.mumps_available(), "Kwant is not using MUMPS in this environment"
+    monkeypatch.setattr(systems, "mumps_available", lambda: False)
+    monkeypatch.setattr(systems, "_warned_mumps", False)
+    with pytest.warns(RuntimeWarning, match="MUMPS"):
+        systems._warn_without_mumps()
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        systems._warn_without_mumps()      # second time: silent
