@@ -30,7 +30,7 @@ import numpy as np
 from . import _random
 
 __all__ = ["Geometry", "SampleArrays", "LeadArrays", "sample_arrays", "lead_arrays",
-           "model_arrays", "geometry_of", "haar_su2", "PAULI"]
+           "model_arrays", "geometry_of", "haar_su2", "PAULI", "column_arrays"]
 
 # Random streams: which labelled number is used for what.  Never reuse one.
 STREAM_BOX = 0
@@ -55,6 +55,7 @@ class Geometry(NamedTuple):
     spin_orbit: str | None
     disorder_kind: str
     height: int = 1
+    correlation_length: float = 0.0
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -80,7 +81,8 @@ class LeadArrays(NamedTuple):
 
 def geometry_of(model) -> Geometry:
     return Geometry(model.length, model.width, model.norbs, model.spin_orbit,
-                    model.disorder_kind, getattr(model, "height", 1))
+                    model.disorder_kind, getattr(model, "height", 1),
+                    getattr(model, "correlation_length", 0.0))
 
 
 def haar_su2(seed, stream, *coords):
@@ -102,13 +104,48 @@ def haar_su2(seed, stream, *coords):
     return r
 
 
-def _onsite_energies(seed, disorder, kind, coords):
+def _onsite_energies(seed, disorder, kind, coords, correlation_length=0.0):
     if disorder == 0:
         return np.zeros(np.shape(coords[0]))
+    if correlation_length > 0:
+        return _correlated(seed, disorder, kind, coords, correlation_length)
     if kind == "box":
         return disorder * (_random.uniform(seed, STREAM_BOX, *coords) - 0.5)
     # Gaussian with the variance of the box distribution, W^2 / 12.
     return disorder / np.sqrt(12.0) * _random.normal(seed, STREAM_GAUSS, *coords)
+
+
+_OFFSET = 1 << 30      # keeps the hashed labels of sites outside the sample non-negative
+
+
+def _correlated(seed, disorder, kind, coords, xi):
+    """Gaussian-correlated potential V(r) = sum_d K(d) w(r + d), sum_d K(d)^2 = 1.
+
+    w are independent values of the chosen kind (variance W^2/12) on every
+    lattice site, K(d) ~ exp(-|d|^2 / xi^2) cut at |d_i| <= ceil(3 xi), so
+    <V(r) V(r')> = (W^2/12) exp(-|r - r'|^2 / (2 xi^2)) (up to lattice
+    corrections) and V(r) depends only on (seed, r): the sum runs in a fixed
+    order over the kernel, so values are bitwise independent of the sample.
+    """
+    cut = int(np.ceil(3 * xi))
+    offsets = np.arange(-cut, cut + 1)
+    dim = len(coords)
+    grids = np.meshgrid(*([offsets] * dim), indexing="ij")
+    kern = np.exp(-sum(g.astype(float) ** 2 for g in grids) / xi**2)
+    kern /= np.sqrt(np.sum(kern**2))
+    out = np.zeros(np.shape(coords[0]))
+    base = [np.asarray(c, dtype=np.int64) + _OFFSET for c in coords]
+    for d in zip(*(g.ravel() for g in grids)):
+        k = kern[tuple(o + cut for o in d)]
+        if k < 1e-12:
+            continue
+        shifted = [b + o for b, o in zip(base, d)]
+        if kind == "box":
+            w = disorder * (_random.uniform(seed, STREAM_BOX, *shifted) - 0.5)
+        else:
+            w = disorder / np.sqrt(12.0) * _random.normal(seed, STREAM_GAUSS, *shifted)
+        out += k * w
+    return out
 
 
 def _peierls(flux, y):
@@ -159,7 +196,7 @@ def sample_arrays(geom: Geometry, seed: int, disorder: float, flux: float,
     def bond(c, axis):          # labels of the bonds along ``axis`` (their first site)
         return tuple(np.take(ci, np.arange(shape[axis] - 1), axis=axis) for ci in c)
 
-    eps = _onsite_energies(seed, disorder, geom.disorder_kind, coords)
+    eps = _onsite_energies(seed, disorder, geom.disorder_kind, coords, geom.correlation_length)
     phase_x = _peierls(flux, bond(coords, 0)[1])
     tx, ty = _plain_hoppings(geom, rashba)
     axes = range(1, len(shape))
@@ -224,3 +261,77 @@ def model_arrays(model, seed: int) -> tuple[SampleArrays, LeadArrays]:
     return (sample_arrays(geom, seed, model.disorder, model.flux, model.rashba,
                           model.exchange),
             lead_arrays(geom, model.flux, model.rashba))
+
+
+def column_arrays(geom: Geometry, seed: int, disorder: float, flux: float, rashba: float,
+                  exchange: float, x0: int, x1: int, *, periodic: bool = False) -> SampleArrays:
+    """Hamiltonian blocks of the columns ``x0 <= x < x1`` of an unbounded bar.
+
+    For engines that generate a long bar chunk by chunk (transfer matrices).
+    Every value equals the one :func:`sample_arrays` gives the same site or
+    bond in a sample that contains it (pure functions of (seed, site));
+    ``geom.length`` is ignored.  Differences in layout:
+
+    * ``hop_x`` has ``x1 - x0`` rows: ``hop_x[i, ...]`` = H_{(x0+i+1, ...), (x0+i, ...)},
+      including the bond that leaves the last column;
+    * with ``periodic=True`` the transverse hoppings (``hop_y``, ``hop_z``) have
+      one bond per site: the last one along an axis is the wrapping bond
+      H_{(c=0), (c=size-1)}, labelled by its first site like every bond
+      (Peierls phase 0 in the Landau gauge, consistent only when
+      ``flux * width`` is an integer).
+
+    Not cached.
+    """
+    _validate_params(geom, rashba, exchange)
+    if not 0 <= x0 < x1:
+        raise ValueError(f"need 0 <= x0 < x1, got x0={x0}, x1={x1}")
+    if periodic and abs(flux * geom.width - round(flux * geom.width)) > 1e-9:
+        raise ValueError("periodic boundaries need flux * width integer, "
+                         f"got {flux * geom.width}")
+    n = geom.norbs
+    shape = (x1 - x0,) + geom.shape[1:]
+    coords = np.meshgrid(np.arange(x0, x1), *(np.arange(k) for k in shape[1:]),
+                         indexing="ij")
+
+    def bond(c, axis):          # labels of the bonds along ``axis`` (their first site)
+        if axis == 0 or periodic:
+            return tuple(c)
+        return tuple(np.take(ci, np.arange(shape[axis] - 1), axis=axis) for ci in c)
+
+    eps = _onsite_energies(seed, disorder, geom.disorder_kind, coords, geom.correlation_length)
+    phase_x = _peierls(flux, coords[1])
+    tx, ty = _plain_hoppings(geom, rashba)
+    axes = range(1, len(shape))
+    if n == 1:
+        onsite = eps.astype(float)
+        hops = [tx * phase_x] + [np.full(bond(coords, a)[0].shape, ty, dtype=complex)
+                                 for a in axes]
+    else:
+        onsite = eps[..., None, None] * S0
+        if exchange > 0:
+            cos_t = 2 * _random.uniform(seed, STREAM_EXCHANGE, *coords) - 1
+            phi = 2 * np.pi * _random.uniform(seed, STREAM_EXCHANGE + 1, *coords)
+            sin_t = np.sqrt(1 - cos_t**2)
+            nvec = (sin_t * np.cos(phi), sin_t * np.sin(phi), cos_t)
+            for comp, s in zip(nvec, (SX, SY, SZ)):
+                onsite = onsite + exchange * comp[..., None, None] * s
+        if geom.spin_orbit == "su2":
+            streams = (STREAM_SU2_X, STREAM_SU2_Y, STREAM_SU2_Z)
+            hops = [-haar_su2(seed, streams[a], *bond(coords, a)) for a in range(len(shape))]
+            hops[0] = hops[0] * phase_x[..., None, None]
+        else:
+            hops = [tx * phase_x[..., None, None]] + [
+                np.broadcast_to(ty, bond(coords, a)[0].shape + (2, 2)).copy() for a in axes]
+    return SampleArrays(np.ascontiguousarray(onsite),
+                        *(np.ascontiguousarray(h) for h in hops))
+
+
+def onsite_energies(seed: int, model, coords) -> np.ndarray:
+    """Anderson on-site energies of ``model`` at the sites labelled by ``coords``.
+
+    The same numbers every engine uses for these sites (pure functions of
+    (seed, site)); for analyses that need the potential alone.
+    """
+    return _onsite_energies(_random.check_seed(seed), model.disorder, model.disorder_kind,
+                            tuple(np.asarray(c) for c in coords),
+                            getattr(model, "correlation_length", 0.0))

@@ -110,6 +110,12 @@ class StripModel:
         lattice (Rashba coupling is not defined there; SU(2) bonds and
         exchange are).  The 3D Anderson transition at E = 0 lies at
         W_c = 16.54 (Slevin and Ohtsuki, PRL 82, 382 (1999)).
+    correlation_length : float, optional
+        0 (the default): white-noise disorder, independent on every site.
+        xi > 0: a smooth, Gaussian-correlated potential
+        V(r) = sum_d K(d) w(r + d) with K ~ exp(-|d|^2/xi^2) normalised to keep
+        the variance W^2/12, so <V(r) V(r')> = (W^2/12) exp(-|r - r'|^2/(2 xi^2));
+        it scatters mostly forward (tau_tr > tau_q).  Lattice constants.
 
     Notes
     -----
@@ -137,6 +143,7 @@ class StripModel:
     spin_orbit: str | None = None
     disorder_kind: str = "box"
     height: int = 1
+    correlation_length: float = 0.0
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
@@ -148,6 +155,11 @@ class StripModel:
         set_("flux", _check_real("flux", self.flux))
         set_("rashba", _check_real("rashba", self.rashba))
         set_("exchange", _check_real("exchange", self.exchange, nonnegative=True))
+        set_("correlation_length",
+             _check_real("correlation_length", self.correlation_length, nonnegative=True))
+        if self.correlation_length > 20:
+            raise ValueError("correlation_length above 20 lattice constants is not supported "
+                             "(the kernel sum grows as correlation_length^dimension)")
         if self.spin_orbit not in SPIN_ORBIT_KINDS:
             raise ValueError(
                 f"spin_orbit must be one of {SPIN_ORBIT_KINDS}, got {self.spin_orbit!r}")
