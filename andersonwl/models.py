@@ -113,8 +113,8 @@ class StripModel:
     correlation_length : float, optional
         0 (the default): white-noise disorder, independent on every site.
         xi > 0: a smooth, Gaussian-correlated potential
-        V(r) = sum_d K(d) w(r + d) with K ~ exp(-|d|^2/xi^2) normalised to keep
-        the variance W^2/12, so <V(r) V(r')> = (W^2/12) exp(-|r - r'|^2/(2 xi^2));
+        ``V(r) = sum_d K(d) w(r + d)`` with ``K ~ exp(-|d|^2/xi^2)`` normalised to keep
+        the variance W^2/12, so ``<V(r) V(r')> = (W^2/12) exp(-|r - r'|^2/(2 xi^2))``;
         it scatters mostly forward (tau_tr > tau_q).  Lattice constants.
 
     Notes
