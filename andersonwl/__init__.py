@@ -15,14 +15,25 @@ from .models import StripModel
 from .symmetry import find_symmetries, symmetry_class
 from .systems import kwant_params, make_system
 from .transport import conductance, open_channels, scattering_matrix, transmission_eigenvalues
+from .rgf import conductance_vs_length
+from .transfer import localization_length
+from .ensemble import run
+from .fitting import fit_magnetoconductance
+from .magnetoconductance import classify_cusp, magnetoconductance
 
 __all__ = [
+    "run",
+    "magnetoconductance",
+    "fit_magnetoconductance",
+    "classify_cusp",
     "__version__",
     "StripModel",
     "conductance",
     "open_channels",
     "scattering_matrix",
     "transmission_eigenvalues",
+    "conductance_vs_length",
+    "localization_length",
     "symmetry_class",
     "find_symmetries",
     "make_system",

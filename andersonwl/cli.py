@@ -16,6 +16,9 @@ __all__ = ["main", "SUBCOMMANDS"]
 #: sub-command name -> module implementing ``register(subparsers)``
 SUBCOMMANDS = {
     "demo": "andersonwl._cli_demo",
+    "run": "andersonwl._cli_run",
+    "fit": "andersonwl._cli_fit",
+    "scaling": "andersonwl._cli_scaling",
 }
 
 

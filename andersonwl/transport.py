@@ -1,4 +1,4 @@
-"""Landauer conductance of a realisation, computed by Kwant.
+"""Landauer conductance of a realisation, computed by Kwant or by RGF.
 
 Notes
 -----
@@ -7,6 +7,13 @@ to lead 1 (right) at the model's energy, summed over spin for spinful models
 (Landauer formula; Beenakker, RMP 69, 731 (1997), Eq. 2.1 with the spin
 degeneracy factor 2 *not* included: each spin channel counts once).  The
 spinless model counts one spin species.
+
+Engines: ``"kwant"`` (MUMPS sparse LU of the whole sample; the reference and
+the general engine), ``"rgf"`` (recursive Green's function slice by slice,
+:mod:`andersonwl.rgf`; same Hamiltonian arrays) and ``"auto"``, which picks
+RGF for slices of at most :data:`RGF_MAX_ORBITALS` orbitals and Kwant
+otherwise (measured crossover, see ``benchmarks/engines.py`` and
+``docs/engines.md``).
 """
 
 from __future__ import annotations
@@ -17,12 +24,22 @@ import kwant
 from ._hamiltonian import geometry_of
 from ._random import check_seed
 from .models import StripModel
+from .rgf import conductance_rgf
 from .systems import kwant_params, make_system, precalculated
 
 __all__ = ["conductance", "open_channels", "scattering_matrix", "transmission_eigenvalues",
-           "ENGINES"]
+           "ENGINES", "RGF_MAX_ORBITALS", "choose_engine"]
 
-ENGINES = ("auto", "kwant")
+ENGINES = ("auto", "kwant", "rgf")
+
+#: ``engine="auto"`` uses RGF when a slice has at most this many orbitals
+#: (n = width * height * norbs) and Kwant/MUMPS above.  Measured with
+#: benchmarks/engines.py (one OpenBLAS thread, E = 0.5, W = 2; docs/engines.md),
+#: kwant time / rgf time: n = 100: 4.5, 200: 2.4 (Rashba 2.0), 400: 1.27
+#: (Rashba 1.33), 500: 1.06-1.22 at L = 100 but 0.96 at L = 200, 600: 0.94-1.21;
+#: 400 x 400: 1.21.  RGF costs ~8 n^3 flops per column; at n = 500 Kwant's
+#: per-column cost equals it, plus a fixed cost, so RGF wins below ~500.
+RGF_MAX_ORBITALS = 500
 
 
 def _check_model(model):
@@ -33,6 +50,13 @@ def _check_model(model):
 def _check_engine(engine):
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {ENGINES}")
+
+
+def choose_engine(model: StripModel) -> str:
+    """The engine ``engine="auto"`` uses for ``model``: ``"rgf"`` or ``"kwant"``."""
+    _check_model(model)
+    n = model.width * getattr(model, "height", 1) * model.norbs   # orbitals per slice
+    return "rgf" if n <= RGF_MAX_ORBITALS else "kwant"
 
 
 def _smatrix(model, seed, *, full=False):
@@ -54,10 +78,13 @@ def conductance(model: StripModel, seed: int = 0, *, engine: str = "auto") -> fl
     model : StripModel
     seed : int, optional
         Realisation seed; the disorder is a pure function of (seed, site).
-    engine : {"auto", "kwant"}
-        Kwant's MUMPS solver computes only the transmission block t (lead 0 to
-        lead 1), with the lead modes computed once per (geometry, energy, flux,
-        rashba).
+    engine : {"auto", "kwant", "rgf"}
+        ``"kwant"``: Kwant's MUMPS solver computes only the transmission block
+        t (lead 0 to lead 1), with the lead modes computed once per (geometry,
+        energy, flux, rashba).  ``"rgf"``: recursive Green's function
+        (:func:`andersonwl.rgf.conductance_rgf`), same disorder, equal to
+        Kwant to ~1e-12 relative.  ``"auto"`` (default): the faster of the two
+        for the slice size, see :func:`choose_engine`.
 
     Returns
     -------
@@ -65,6 +92,11 @@ def conductance(model: StripModel, seed: int = 0, *, engine: str = "auto") -> fl
         g = Tr t^dagger t, summed over spin (Landauer formula).
     """
     _check_engine(engine)
+    _check_model(model)
+    if engine == "auto":
+        engine = choose_engine(model)
+    if engine == "rgf":
+        return conductance_rgf(model, check_seed(seed))
     return float(_smatrix(model, seed).transmission(1, 0))
 
 

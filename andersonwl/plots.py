@@ -1,0 +1,132 @@
+"""Figures of magnetoconductance sweeps and fits (matplotlib, Agg backend).
+
+Every function builds a :class:`matplotlib.figure.Figure` attached to an Agg
+canvas (no pyplot, no display, no global state) and returns it; save it with
+``fig.savefig(path)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+__all__ = ["new_figure", "plot_magnetoconductance", "plot_fit"]
+
+
+def new_figure(ncols: int = 1, *, width: float = 4.0, height: float = 3.2):
+    """A Figure on an Agg canvas with ``ncols`` axes side by side: (fig, list of axes)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(width * ncols, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    return fig, list(axes)
+
+
+def _fit_sweep(ds, model):
+    from .fitting import fit_magnetoconductance
+    keep = ds["delta_sigma_err"].values > 0
+    if keep.sum() < 3:
+        return None
+    # diagonal errors: the fluxes share their realisations, so chi^2 is not a test
+    # here, but the shape is followed more robustly than by generalised least
+    # squares with the (nearly singular) covariance when the formula does not
+    # describe a finite coherent sample exactly
+    err = ds["delta_sigma_err"].values[keep]
+    try:
+        return fit_magnetoconductance(ds["flux"].values[keep], ds["delta_sigma"].values[keep],
+                                      model=model, units="lattice", sigma_err=err)
+    except ValueError:
+        return None
+
+
+def plot_magnetoconductance(sweeps, *, fit: str | None = "hln", nsigma: float | None = None):
+    """delta_g against flux for several sweeps (e.g. the three classes) side by side.
+
+    Parameters
+    ----------
+    sweeps : xarray.Dataset or mapping of str to xarray.Dataset
+        Results of :func:`andersonwl.magnetoconductance`, one panel each,
+        titled by the mapping's keys (e.g. ``"AI"``, ``"AII"``, ``"A"``).
+    fit : {"hln", "hln-so", "ilp"} or None, optional
+        Fit this model to each sweep's delta_sigma (weighted by
+        ``delta_sigma_err``, correlations between fluxes ignored; lattice
+        units) and draw it, converted back to delta_g = delta_sigma
+        W / L.  The legend gives alpha and L_phi.  None: data only.
+    nsigma : float, optional
+        Threshold passed to :func:`andersonwl.classify_cusp`; the cusp's
+        class is added to each title (default threshold when None).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from .magnetoconductance import DEFAULT_NSIGMA, classify_cusp
+    if not isinstance(sweeps, Mapping):
+        sweeps = {"": sweeps}
+    if not sweeps:
+        raise ValueError("nothing to plot: no sweeps given")
+    fig, axes = new_figure(len(sweeps))
+    for ax, (name, ds) in zip(axes, sweeps.items()):
+        flux = ds["flux"].values
+        ax.errorbar(flux, ds["delta_g"].values, yerr=ds["delta_g_err"].values, fmt="o",
+                    ms=4, capsize=2, label="simulation")
+        ax.axhline(0.0, color="0.6", lw=0.8)
+        if fit is not None:
+            result = _fit_sweep(ds, fit)
+            if result is not None:
+                aspect = float(ds.attrs.get("aspect_ratio", 1.0))
+                f = np.linspace(0.0, flux.max(), 200)
+                v, e = result.values, result.errors
+                label = (f"{fit}: alpha = {v['alpha']:.2g} +- {e['alpha']:.1g}, "
+                         f"L_phi = {v['l_phi']:.3g} +- {e['l_phi']:.1g}")
+                if "l_so" in v:
+                    label += f", L_so = {v['l_so']:.3g}"
+                ax.plot(f, result.predict(f) / aspect, "-", label=label)
+        cls = classify_cusp(ds, nsigma=DEFAULT_NSIGMA if nsigma is None else nsigma)
+        ax.set_title(f"{name}: cusp {cls}".lstrip(": "), fontsize=10)
+        ax.set_xlabel("flux per plaquette (h/e)")
+        ax.set_ylabel(r"$\langle g(\phi)\rangle - \langle g(0)\rangle$  ($e^2/h$)")
+        ax.legend(fontsize=7)
+    return fig
+
+
+def plot_fit(fit, *, title: str | None = None):
+    """Data and fitted curve of a :class:`~andersonwl.fitting.MagnetoconductanceFit`.
+
+    The field axis is in mT for ``units="tesla"`` and in h/e per plaquette for
+    lattice units; delta_sigma in e^2/h.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, (ax,) = new_figure(1, width=5.0, height=3.6)
+    scale, xlabel = ((1e3, "B (mT)") if fit.units == "tesla"
+                     else (1.0, "flux per plaquette (h/e)"))
+    b = fit.field
+    if fit.sigma_err is not None:
+        yerr = fit.sigma_err if fit.sigma_err.ndim == 1 else np.sqrt(np.diag(fit.sigma_err))
+        ax.errorbar(b * scale, fit.delta_sigma, yerr=yerr, fmt="o", ms=3, capsize=1.5,
+                    label="data")
+    else:
+        ax.plot(b * scale, fit.delta_sigma, "o", ms=3, label="data")
+    lo, hi = float(np.min(b)), float(np.max(b))
+    grid = np.linspace(lo, hi, 400)
+    v, e = fit.values, fit.errors
+    unit = "a" if fit.units == "lattice" else "nm"
+    lscale = 1.0 if fit.units == "lattice" else 1e9
+    label = (f"{fit.model}: L_phi = {v['l_phi'] * lscale:.4g} +- {e['l_phi'] * lscale:.2g} "
+             f"{unit}")
+    if "l_so" in v:
+        label += f", L_so = {v['l_so'] * lscale:.4g} +- {e['l_so'] * lscale:.2g} {unit}"
+    if "alpha" in fit.free:
+        label += f", alpha = {v['alpha']:.3g} +- {e['alpha']:.2g}"
+    ax.plot(grid * scale, fit.predict(grid), "-", label=label)
+    ax.axhline(0.0, color="0.6", lw=0.8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(r"$\Delta\sigma$  ($e^2/h$)")
+    ax.set_title(title or f"{fit.model} fit, reduced chi2 = {fit.reduced_chi2:.3g}", fontsize=10)
+    ax.legend(fontsize=7)
+    return fig
