@@ -116,6 +116,12 @@ class StripModel:
         ``V(r) = sum_d K(d) w(r + d)`` with ``K ~ exp(-|d|^2/xi^2)`` normalised to keep
         the variance W^2/12, so ``<V(r) V(r')> = (W^2/12) exp(-|r - r'|^2/(2 xi^2))``;
         it scatters mostly forward (tau_tr > tau_q).  Lattice constants.
+    dephasing : float, optional
+        Coupling Gamma >= 0 (units of t) of a Buttiker voltage probe on every
+        site (:mod:`andersonwl.probes`); 0 (the default) is fully coherent.
+        A probe alone gives an electron the lifetime hbar/Gamma.  The
+        conductance is then the effective two-terminal one with zero probe
+        currents, which keeps g(flux) = g(-flux).
 
     Notes
     -----
@@ -144,6 +150,7 @@ class StripModel:
     disorder_kind: str = "box"
     height: int = 1
     correlation_length: float = 0.0
+    dephasing: float = 0.0
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
@@ -157,6 +164,7 @@ class StripModel:
         set_("exchange", _check_real("exchange", self.exchange, nonnegative=True))
         set_("correlation_length",
              _check_real("correlation_length", self.correlation_length, nonnegative=True))
+        set_("dephasing", _check_real("dephasing", self.dephasing, nonnegative=True))
         if self.correlation_length > 20:
             raise ValueError("correlation_length above 20 lattice constants is not supported "
                              "(the kernel sum grows as correlation_length^dimension)")

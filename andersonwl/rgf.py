@@ -58,6 +58,9 @@ __all__ = ["conductance_rgf", "conductance_vs_length"]
 def _check_model(model):
     if not isinstance(model, StripModel):
         raise TypeError(f"expected a StripModel, got {type(model).__name__}")
+    if model.dephasing > 0:
+        raise ValueError("RGF computes coherent transport: dephasing must be 0 "
+                         "(use conductance(model, seed) for voltage-probe dephasing)")
 
 
 def _lu(m):

@@ -334,6 +334,8 @@ def localization_length(model: StripModel, target_error: float = 0.01, *, seed: 
     """
     if not isinstance(model, StripModel):
         raise TypeError(f"expected a StripModel, got {type(model).__name__}")
+    if model.dephasing > 0:
+        raise ValueError("transfer matrices describe coherent propagation: dephasing must be 0")
     if (isinstance(target_error, (bool, np.bool_)) or not isinstance(target_error, Real)
             or not 0 < target_error < 1):
         raise ValueError(f"target_error must be a number in (0, 1), got {target_error!r}")

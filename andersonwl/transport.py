@@ -61,6 +61,9 @@ def choose_engine(model: StripModel) -> str:
 
 def _smatrix(model, seed, *, full=False):
     _check_model(model)
+    if model.dephasing > 0:
+        raise ValueError("the scattering matrix is defined for coherent transport: "
+                         "dephasing must be 0")
     seed = check_seed(seed)
     psyst = precalculated(geometry_of(model), model.energy, model.flux, model.rashba)
     params = kwant_params(model, seed)
@@ -84,7 +87,11 @@ def conductance(model: StripModel, seed: int = 0, *, engine: str = "auto") -> fl
         energy, flux, rashba).  ``"rgf"``: recursive Green's function
         (:func:`andersonwl.rgf.conductance_rgf`), same disorder, equal to
         Kwant to ~1e-12 relative.  ``"auto"`` (default): the faster of the two
-        for the slice size, see :func:`choose_engine`.
+        for the slice size, see :func:`choose_engine`.  Models with
+        ``dephasing > 0`` are computed by the voltage-probe model
+        (:func:`andersonwl.probes.dephased_conductance`, dense Green's
+        function on Kwant's system) with ``"auto"`` or ``"kwant"``; the RGF
+        engine is coherent only.
 
     Returns
     -------
@@ -93,6 +100,12 @@ def conductance(model: StripModel, seed: int = 0, *, engine: str = "auto") -> fl
     """
     _check_engine(engine)
     _check_model(model)
+    if model.dephasing > 0:
+        if engine == "rgf":
+            raise ValueError("the RGF engine is coherent only: use engine='auto' or 'kwant' "
+                             "for dephasing > 0")
+        from .probes import dephased_conductance
+        return dephased_conductance(model, check_seed(seed), model.dephasing)
     if engine == "auto":
         engine = choose_engine(model)
     if engine == "rgf":
