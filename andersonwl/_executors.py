@@ -118,7 +118,7 @@ def dask_client(scheduler: str, workers: int | None):
     if scheduler == "local-dask":
         n = workers or os.cpu_count() or 1
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
             yield client
     else:
         with Client(scheduler, timeout="20s") as client:

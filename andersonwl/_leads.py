@@ -164,8 +164,10 @@ def _sqrt_gamma(sigma, nmodes):
         return np.zeros((sigma.shape[0], 0), dtype=complex)
     kept = w[-nmodes:]
     if kept[0] <= 0 or (w.size > nmodes and abs(w[-nmodes - 1]) > 1e-8 * w[-1]):
-        raise RuntimeError("lead broadening matrix does not have the rank of the "
-                           f"number of open channels {nmodes}: eigenvalues {w[-nmodes - 2:]}")
+        raise ValueError("the energy lies (numerically) at a subband threshold of the lead, "
+                         "where a channel opens with zero velocity and g jumps: shift the "
+                         f"energy slightly (broadening eigenvalues {w[-nmodes - 2:]}, "
+                         f"{nmodes} open channels)")
     return u[:, -nmodes:] * np.sqrt(kept)
 
 

@@ -19,7 +19,10 @@ Schema
     one-element list) becomes a dimension of the result, in the order of the
     model's fields; scalar fields are not dimensions.  TOML has no null:
     write ``spin_orbit = "none"`` for ``spin_orbit=None``.  Lists must be
-    non-empty, flat and free of duplicates.
+    non-empty, flat and free of duplicates.  Size ladders: ``width =
+    "length"`` ties the width to the length of each grid point (L x L
+    squares, the ``length`` dimension is the size), and ``height = "length"``
+    or ``height = "width"`` makes cubes or bars of square cross-section.
 ``[ensemble]`` (required)
     ``seed``
         Non-negative integer below 2**63 (required).  Realisation ``r`` uses
@@ -221,10 +224,13 @@ class Experiment:
         return {k: tuple(self.model[k]) for k in self.swept}
 
     def points(self) -> Iterator[dict]:
-        """The model fields of every grid point, in C order of :attr:`grid_shape`."""
+        """The model fields of every grid point, in C order of :attr:`grid_shape`.
+
+        Tied sizes (``width = "length"``, ...) are resolved to numbers.
+        """
         fixed = {k: v for k, v in self.model.items() if k not in self.swept}
         for values in itertools.product(*(self.model[k] for k in self.swept)):
-            yield {**fixed, **dict(zip(self.swept, values))}
+            yield _resolve_ties({**fixed, **dict(zip(self.swept, values))})
 
     def models(self) -> list[StripModel]:
         """The StripModel of every grid point (validated), in C order."""
@@ -316,6 +322,17 @@ def _table(data, name, where, required):
     return table
 
 
+#: sizes that may be tied to another size of the same grid point (size ladders)
+TIES = {"width": ("length",), "height": ("length", "width")}
+
+
+def _resolve_ties(point: dict) -> dict:
+    for name, targets in TIES.items():
+        if point.get(name) in targets:
+            point[name] = point[point[name]]
+    return point
+
+
 def _parse_model(table, where):
     fields = {f.name: f for f in dataclasses.fields(StripModel)}
     for key in table:
@@ -333,6 +350,13 @@ def _parse_model(table, where):
             model[name] = f.default
             continue
         value = table[name]
+        if isinstance(value, str) and name in TIES:
+            if value not in TIES[name]:
+                raise ExperimentError(f"{where} [model] {name}: a size is an integer, a list "
+                                      f"or the name of a size it equals ({', '.join(TIES[name])}),"
+                                      f" not {value!r}")
+            model[name] = value
+            continue
         if isinstance(value, (list, tuple, np.ndarray)):
             if isinstance(value, np.ndarray) and value.ndim != 1:
                 raise ExperimentError(f"{where} [model] {name}: a sweep must be a flat list")
@@ -357,7 +381,7 @@ def _check_values(model, swept, where):
     for values in itertools.product(*(model[k] for k in swept)):
         point = dict(zip(swept, values))
         try:
-            StripModel(**fixed, **point)
+            StripModel(**_resolve_ties({**fixed, **point}))
         except (ValueError, TypeError) as exc:
             at = ", ".join(f"{k}={v!r}" for k, v in point.items())
             at = f" at the grid point ({at})" if at else ""
@@ -373,7 +397,7 @@ def _check_values(model, swept, where):
              for f in dataclasses.fields(StripModel)}
     for name in model:
         conv = kinds[name]
-        if conv is not None:
+        if conv is not None and not (name in TIES and isinstance(model[name], str)):
             v = model[name]
             model[name] = tuple(conv(x) for x in v) if name in swept else conv(v)
 

@@ -198,6 +198,24 @@ class StripModel:
                 raise ValueError(
                     f"energy {self.energy} has no open channel in a lead of width "
                     f"{self.width} (its band is (-{lead_edge:.6g}, {lead_edge:.6g}))")
+            if self.flux == 0:
+                self._check_thresholds()
+
+    def _check_thresholds(self):
+        """Refuse energies at a subband threshold of the clean lead (zero-velocity channel).
+
+        Lead subbands: E = eps_n +- 2 with eps_n = -2 cos(n pi/(W+1)) [- 2 cos(m pi/(H+1))].
+        """
+        eps = -2 * np.cos(np.arange(1, self.width + 1) * np.pi / (self.width + 1))
+        if self.height > 1:
+            epz = -2 * np.cos(np.arange(1, self.height + 1) * np.pi / (self.height + 1))
+            eps = (eps[:, None] + epz[None, :]).ravel()
+        edges = np.concatenate([eps - 2, eps + 2])
+        near = np.abs(edges - self.energy) < 1e-6
+        if np.any(near):
+            raise ValueError(f"energy {self.energy} lies at a subband threshold of the lead "
+                             f"(E = {edges[near][0]:.9g}), where a channel opens with zero "
+                             "velocity and g jumps: shift the energy slightly")
 
     # ------------------------------------------------------------------
     @property

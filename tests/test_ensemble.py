@@ -147,7 +147,7 @@ def test_dask_local_cluster_gives_identical_bits(reference, tmp_path):
     assert load_experiment(exp).fingerprint() == load_experiment(EXP).fingerprint()
     out = tmp_path / "r.nc"
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         ds = aw.run(EXP, client, progress=False)
         assert len(client.scheduler_info()["workers"]) == 2

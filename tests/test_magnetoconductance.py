@@ -191,8 +191,8 @@ def test_magnetoconductance_bad_inputs(args, exc, match):
 
 
 def test_subband_edge_warns(pool):
-    # E = 1 is a subband edge of a width-20 lead: flux closes a channel
+    # E = 0.995 lies just below the top (E = 1) of subband 7 of a width-20 lead: flux closes it
     with pytest.warns(UserWarning, match="open lead channels"):
-        ds = magnetoconductance(aw.StripModel(4, 20, energy=1.0, disorder=1.0), [0.002], 2,
+        ds = magnetoconductance(aw.StripModel(4, 20, energy=0.995, disorder=1.0), [0.002], 2,
                                 executor=pool, symmetrize=False)
     assert ds["open_channels"].values.tolist() == [14, 13]

@@ -117,3 +117,12 @@ def test_disorder_independent_of_sample_size():
     assert np.array_equal(a.onsite, b.onsite[:5, :4])
     assert np.array_equal(a.hop_x, b.hop_x[:4, :4])
     assert np.array_equal(a.hop_y, b.hop_y[:5, :3])
+
+
+def test_energy_at_a_lead_threshold_is_refused():
+    # width 5: subband eps_2 = -2 cos(pi/3) = -1 opens at E = -3 and closes at E = +1
+    with pytest.raises(ValueError, match="threshold"):
+        aw.StripModel(5, 5, 1.0)
+    with pytest.raises(ValueError, match="threshold"):
+        aw.StripModel(5, 5, 1.0, spin_orbit="su2")
+    aw.StripModel(5, 5, 1.001)
