@@ -32,7 +32,12 @@ demo: venv
 	$(BIN)/andersonwl demo
 
 bench: venv
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/engines.py
+	$(BIN)/python benchmarks/ensemble_scaling.py
+
+# heavier physics validation (tens of minutes on 2 cores); results in validation/results/
+validate: venv
+	$(BIN)/python validation/validate.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

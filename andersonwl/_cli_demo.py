@@ -1,19 +1,22 @@
-"""``andersonwl demo``."""
+"""``andersonwl demo``: the three classes compared in one run."""
 
 from __future__ import annotations
 
 
 def register(sub):
-    p = sub.add_parser("demo", help="compare the three Wigner-Dyson classes in one run")
-    p.add_argument("--quick", action="store_true", help="smaller samples, fewer realisations")
-    p.add_argument("--realizations", type=int, default=None,
-                   help="realisations per class (default 100, 20 with --quick)")
+    p = sub.add_parser("demo", help="compare WL, WAL and the unitary class in one run")
+    p.add_argument("--out", default="demo-output",
+                   help="directory for figures, datasets and summary.md (default: demo-output)")
+    p.add_argument("--quick", action="store_true",
+                   help="fewer realisations and sizes (about 30 s instead of about 3 min)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes (default: one per core)")
     p.set_defaults(func=main)
 
 
 def main(args):
     from .demo import run_demo
-    if args.realizations is not None and args.realizations < 2:
-        raise ValueError("--realizations must be at least 2")
-    run_demo(quick=args.quick, realizations=args.realizations)
+    if args.workers is not None and args.workers < 1:
+        raise ValueError("--workers must be at least 1")
+    run_demo(args.out, quick=args.quick, workers=args.workers)
     return 0

@@ -14,7 +14,7 @@ are properties of the scalar disorder potential).
   hbar/tau_q = 2 pi nu(E) W^2/12, with nu the density of states per site.
 * tau_tr: from the mean free path of the conductance of short strips,
   l = (2/pi) l* with N/<g> = 1 + L/l* (Beenakker, RMP 69, 731 (1997)), and
-  tau_tr = l / <|v|>_FS with the Fermi-surface average of the clean group velocity.
+  tau_tr = l / <abs(v)>_FS with the Fermi-surface average of the clean group velocity.
   For isotropic (white-noise) scattering tau_tr = tau_q; smooth disorder
   scatters mostly forward and makes tau_tr/tau_q > 1.
 """
@@ -39,11 +39,11 @@ def _dispersion(kx, ky):
 
 
 def fermi_surface_average(energy: float, *, grid: int = 1024):
-    """Density of states nu(E) per site and spin, and the Fermi-surface mean of |v|.
+    """Density of states nu(E) per site and spin, and the Fermi-surface mean of abs(v).
 
-    nu(E) = (1/N) sum_k delta(E - eps_k) and <|v|> = sum_k |v_k| delta(E - eps_k) / sum_k
+    nu(E) = (1/N) sum_k delta(E - eps_k) and <abs(v)> = sum_k abs(v_k) delta(E - eps_k) / sum_k
     delta(E - eps_k) for eps_k = -2 (cos kx + cos ky), with the delta function
-    broadened to a Gaussian of width 2/grid * max|v| (resolved for |E| not too
+    broadened to a Gaussian of width 2/grid * max abs(v) (resolved for abs(E) not too
     close to 0 or +-4).
     """
     if not -4 < energy < 4:
@@ -153,7 +153,7 @@ def quantum_lifetime(model, *, size: int = 96, realizations: int = 20, seed: int
 
 def transport_lifetime(model, *, lengths=(4, 8, 12, 16), realizations: int = 30,
                        seed: int = 0, engine: str = "auto") -> dict:
-    """tau_tr = l / <|v|>_FS from the mean free path of short strips of the model's width.
+    """tau_tr = l / <abs(v)>_FS from the mean free path of short strips of the model's width.
 
     Returns ``tau_tr`` and ``tau_tr_err`` (hbar/t; jackknife over realisations),
     ``l`` and the Fermi-surface mean velocity ``v_f``.

@@ -87,7 +87,7 @@ def _local_slopes(x, y, window):
 
 
 def beta_function(dataset: xr.Dataset, *, size: str = "size", window: int = 2,
-                  bootstrap: int = 200, rng=0) -> xr.Dataset:
+                  bootstrap: int = 200, rng=0, channels=None) -> xr.Dataset:
     """beta(g) from the conductances of a size ladder.
 
     Parameters
@@ -106,6 +106,13 @@ def beta_function(dataset: xr.Dataset, *, size: str = "size", window: int = 2,
         Bootstrap resamples of the realisation index (joint over sizes).
     rng : int or numpy.random.Generator
         Seed of the bootstrap (SPEC 7).
+    channels : array_like, optional
+        Open channels N of the leads at each size (in the order of the size
+        coordinate).  When given, the Sharvin contact resistance of the two
+        ideal leads is removed realisation by realisation,
+        g -> g / (1 - g/N) (Beenakker, RMP 69, 731 (1997), Sec. II.A): the
+        two-terminal g of small squares carries a contact term of relative
+        size g/N ~ 1/L that makes beta too large by about g/N.
 
     Returns
     -------
@@ -128,6 +135,14 @@ def beta_function(dataset: xr.Dataset, *, size: str = "size", window: int = 2,
     order = np.argsort(sizes)
     if np.any(np.diff(sizes[order]) <= 0) or np.any(sizes <= 0):
         raise ValueError("sizes must be positive and distinct")
+    if channels is not None:
+        n = np.asarray(channels, dtype=float)
+        if n.shape != sizes.shape or np.any(n <= 0):
+            raise ValueError("channels needs one positive number per size")
+        nda = xr.DataArray(n, dims=size, coords={size: dataset[size].values})
+        if bool((g >= nda).any()):
+            raise ValueError("g >= N somewhere: no contact resistance can be removed")
+        g = g / (1 - g / nda)
     g = g.isel({size: order}).transpose(..., size, "realization")
     lnL = np.log(sizes[order])
     rng = np.random.default_rng(rng)
@@ -164,6 +179,7 @@ def beta_function(dataset: xr.Dataset, *, size: str = "size", window: int = 2,
         coords={**coords, size: sizes[order], "size_step": ("step", np.exp(centre))},
     )
     out.attrs.update(window=window, bootstrap=bootstrap,
+                     contact_resistance_removed=int(channels is not None),
                      definition="beta = d<ln g>/d ln L by local linear fits; errors from a "
                                 "joint bootstrap over realisations")
     return out

@@ -129,3 +129,20 @@ def test_ioffe_regel_born_scaling():
     strong = ioffe_regel(aw.StripModel(8, 20, 0.5, disorder=2.0), realizations=20)
     assert 3.0 < weak["l"] / strong["l"] < 5.0
     assert weak["k_F_l"] > 20 and 5 < strong["k_F_l"] < 30
+
+
+def test_contact_resistance_removal():
+    ds = synthetic_ladder(0.0, n=50)
+    n = [200.0, 300.0, 400.0, 500.0]
+    plain = beta_function(ds, bootstrap=20)
+    corrected = beta_function(ds, bootstrap=20, channels=n)
+    g = ds.conductance.isel(size=0, realization=0).item()
+    assert corrected.attrs["contact_resistance_removed"] == 1
+    # g / (1 - g/N) is larger, most of all where N is smallest
+    assert np.all(corrected.ln_g.values > plain.ln_g.values)
+    assert np.isclose(np.exp(corrected.ln_g[0]) / np.exp(plain.ln_g[0]),
+                      1 / (1 - g / 200.0), rtol=0.05)
+    with pytest.raises(ValueError, match="channels"):
+        beta_function(ds, channels=[1.0, 2.0])
+    with pytest.raises(ValueError, match="g >= N"):
+        beta_function(ds, channels=[1.0, 1.0, 1.0, 1.0])
