@@ -114,7 +114,7 @@ def run_demo(out_dir="demo-output", *, quick: bool = False, workers: int | None 
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
     n_cusp = {"AI": 120, "AII": 80, "A": 60} if quick else {"AI": 400, "AII": 250, "A": 150}
-    n_ladder = 100 if quick else 400
+    n_ladder = 100 if quick else 300
     fluxes = _FLUXES[1:4] if quick else _FLUXES
     workers = workers or None
     sweeps, ladders, betas, rows = {}, {}, {}, []

@@ -25,6 +25,7 @@ Conventions (used everywhere in andersonwl)
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from numbers import Integral, Real
 
@@ -55,6 +56,7 @@ def _check_real(name, value, *, nonnegative=False):
     return value
 
 
+@functools.lru_cache(maxsize=256)
 def rashba_band_edge(rashba: float) -> float:
     """Largest |E| of the clean 2D Rashba band.
 
