@@ -33,6 +33,13 @@ def _header(path: Path) -> str:
     return "\n".join(line for line in text.splitlines()[:60] if line.startswith("#"))
 
 
+def _bash():
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("no bash")
+    return bash
+
+
 def test_examples_present():
     names = {p.name for p in EXAMPLES.iterdir()}
     assert set(THESIS) | {"README.md"} <= names
@@ -57,63 +64,73 @@ def test_thesis_files_state_their_run_time(name):
 
 
 def test_run_local_is_valid_bash():
-    bash = shutil.which("bash")
-    if bash is None:
-        pytest.skip("no bash")
-    r = subprocess.run([bash, "-n", str(EXAMPLES / "run_local.sh")], capture_output=True,
+    r = subprocess.run([_bash(), "-n", str(EXAMPLES / "run_local.sh")], capture_output=True,
                        text=True)
     assert r.returncode == 0, r.stderr
     assert os.access(EXAMPLES / "run_local.sh", os.X_OK), "run_local.sh is not executable"
 
 
-def test_run_local_dry_run_writes_valid_size_ladder(tmp_path):
-    """DRY_RUN=1: the per-size experiment files are written (square samples) and valid."""
-    bash = shutil.which("bash")
-    if bash is None:
-        pytest.skip("no bash")
-    exp = EXAMPLES / "thesis_beta_su2.toml"
-    assert ", ".join(map(str, LADDER)) in exp.read_text(encoding="utf-8")
-    env = dict(os.environ, DRY_RUN="1", PYTHON=sys.executable)
-    r = subprocess.run([bash, str(EXAMPLES / "run_local.sh"), str(exp), str(tmp_path),
-                        *map(str, LADDER)], capture_output=True, text=True, env=env)
+def test_run_local_dry_run(tmp_path):
+    env = dict(os.environ, DRY_RUN="1", PYTHON=sys.executable, WORKERS="3")
+    out = tmp_path / "results" / "su2.nc"
+    r = subprocess.run([_bash(), str(EXAMPLES / "run_local.sh"),
+                        str(EXAMPLES / "thesis_beta_su2.toml"), str(out)],
+                       capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
-    commands = r.stdout.strip().splitlines()
-    assert len(commands) == len(LADDER)
-    base = load_experiment(exp)
-    for size, command in zip(LADDER, commands):
-        path = tmp_path / f"thesis_beta_su2_L{size}.toml"
-        assert "--resume" in command and f"thesis_beta_su2_L{size}.nc" in command
-        e = load_experiment(path)
-        assert e.model["length"] == e.model["width"] == size
-        assert {k: v for k, v in e.model.items() if k not in ("length", "width")} == \
-            {k: v for k, v in base.model.items() if k not in ("length", "width")}
-        assert (e.seed, e.realizations, e.chunk) == (base.seed, base.realizations, base.chunk)
-    assert not list(tmp_path.glob("*.nc")) and not list(tmp_path.glob("*.parts"))
+    command = r.stdout.strip()
+    assert "-m andersonwl run" in command and "--resume" in command
+    assert "--workers 3" in command and str(out) in command
+    assert not out.exists() and not (tmp_path / "results" / "su2.nc.parts").exists()
 
 
 def test_run_local_rejects_bad_input(tmp_path):
-    bash = shutil.which("bash")
-    if bash is None:
-        pytest.skip("no bash")
     env = dict(os.environ, DRY_RUN="1", PYTHON=sys.executable)
     script = str(EXAMPLES / "run_local.sh")
-    assert subprocess.run([bash, script], capture_output=True, env=env).returncode == 2
-    r = subprocess.run([bash, script, str(EXAMPLES / "thesis_beta_su2.toml"), str(tmp_path),
-                        "x12"], capture_output=True, text=True, env=env)
-    assert r.returncode == 2 and "positive integer" in r.stderr
+    r = subprocess.run([_bash(), script], capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and "EXPERIMENT.toml OUTPUT.nc" in r.stderr
+    r = subprocess.run([_bash(), script, str(tmp_path / "missing.toml"),
+                        str(tmp_path / "out.nc")], capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and "no experiment file" in r.stderr
 
 
-def test_run_slurm_helpers_without_dask_jobqueue():
+def test_run_local_runs_and_resumes_a_tiny_experiment(tmp_path):
+    """The script itself, on a tiny experiment (not one of the examples): run, then re-run."""
+    exp = tmp_path / "tiny.toml"
+    exp.write_text('[model]\nlength = [4, 6]\nwidth = "length"\nenergy = 0.5\n'
+                   'disorder = 1.0\n[ensemble]\nseed = 3\nrealizations = 4\n'
+                   '[run]\nchunk = 2\n', encoding="utf-8")
+    out = tmp_path / "res" / "tiny.nc"
+    env = dict(os.environ, PYTHON=sys.executable, WORKERS="1")
+    cmd = [_bash(), str(EXAMPLES / "run_local.sh"), str(exp), str(out)]
+    first = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert out.exists() and not (tmp_path / "res" / "tiny.nc.parts").exists()
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    import xarray as xr
+    ds = xr.load_dataset(out, engine="h5netcdf")
+    assert ds.conductance.dims == ("length", "realization")
+
+
+def test_run_slurm_parses_without_dask_jobqueue():
     spec = importlib.util.spec_from_file_location("run_slurm", EXAMPLES / "run_slurm.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)          # dask_jobqueue is imported only inside main()
-    base = mod._read_toml(EXAMPLES / "thesis_beta_su2.toml")
-    for size in LADDER:
-        e = load_experiment(mod.experiment_for_size(base, size))
-        assert e.model["length"] == e.model["width"] == size
-    assert base["model"]["length"] == 48            # the template is not modified
-    args = mod.parse_args(["exp.toml", "out", "--sizes", "16", "24", "--jobs", "2"])
-    assert args.sizes == [16, 24] and args.jobs == 2
+    args = mod.parse_args(["exp.toml", "out.nc", "--jobs", "2", "--cores", "8",
+                           "--job-extra=--qos=long"])
+    assert (args.jobs, args.cores, args.job_extra) == (2, 8, ["--qos=long"])
+    with pytest.raises(SystemExit):
+        mod.parse_args(["exp.toml", "out.nc", "--jobs", "0"])
+
+
+def test_thesis_beta_su2_is_a_ladder_of_squares():
+    exp = load_experiment(EXAMPLES / "thesis_beta_su2.toml")
+    assert exp.swept == ("length", "disorder")
+    assert tuple(exp.model["length"]) == LADDER
+    models = exp.models()
+    assert all(m.width == m.length and m.spin_orbit == "su2" for m in models)
+    # E = 1 lies on a lead subband threshold when W + 1 is a multiple of 3
+    assert all((m.width + 1) % 3 for m in models)
 
 
 def test_thesis_magnetoconductance_has_no_lead_subband_edge_in_the_sweep():
