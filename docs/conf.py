@@ -16,7 +16,7 @@ extensions = [
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
-exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "notebooks/_build_notebooks.py"]
 html_theme = "alabaster"
 autosummary_generate = True
 numpydoc_show_class_members = False
