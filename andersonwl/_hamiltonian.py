@@ -188,40 +188,10 @@ def sample_arrays(geom: Geometry, seed: int, disorder: float, flux: float,
     The returned arrays are cached (a realisation is looked up by the Kwant
     value functions once per site) and marked read-only.
     """
-    _validate_params(geom, rashba, exchange)
-    n = geom.norbs
-    shape = geom.shape
-    coords = np.meshgrid(*(np.arange(k) for k in shape), indexing="ij")
-
-    def bond(c, axis):          # labels of the bonds along ``axis`` (their first site)
-        return tuple(np.take(ci, np.arange(shape[axis] - 1), axis=axis) for ci in c)
-
-    eps = _onsite_energies(seed, disorder, geom.disorder_kind, coords, geom.correlation_length)
-    phase_x = _peierls(flux, bond(coords, 0)[1])
-    tx, ty = _plain_hoppings(geom, rashba)
-    axes = range(1, len(shape))
-    if n == 1:
-        onsite = eps.astype(float)
-        hops = [tx * phase_x] + [np.full(bond(coords, a)[0].shape, ty, dtype=complex)
-                                 for a in axes]
-    else:
-        onsite = eps[..., None, None] * S0
-        if exchange > 0:
-            cos_t = 2 * _random.uniform(seed, STREAM_EXCHANGE, *coords) - 1
-            phi = 2 * np.pi * _random.uniform(seed, STREAM_EXCHANGE + 1, *coords)
-            sin_t = np.sqrt(1 - cos_t**2)
-            nvec = (sin_t * np.cos(phi), sin_t * np.sin(phi), cos_t)
-            for comp, s in zip(nvec, (SX, SY, SZ)):
-                onsite = onsite + exchange * comp[..., None, None] * s
-        if geom.spin_orbit == "su2":
-            streams = (STREAM_SU2_X, STREAM_SU2_Y, STREAM_SU2_Z)
-            hops = [-haar_su2(seed, streams[a], *bond(coords, a)) for a in range(len(shape))]
-            hops[0] = hops[0] * phase_x[..., None, None]
-        else:
-            hops = [tx * phase_x[..., None, None]] + [
-                np.broadcast_to(ty, bond(coords, a)[0].shape + (2, 2)).copy() for a in axes]
-    out = SampleArrays(np.ascontiguousarray(onsite),
-                       *(np.ascontiguousarray(h) for h in hops))
+    # the sample is columns 0 .. length-1 of the unbounded bar, without the bond
+    # that leaves the last column (that one belongs to the right lead)
+    cols = column_arrays(geom, seed, disorder, flux, rashba, exchange, 0, geom.length)
+    out = SampleArrays(cols.onsite, np.ascontiguousarray(cols.hop_x[:-1]), *cols[2:])
     for a in out:
         if a is not None:
             a.setflags(write=False)
