@@ -37,8 +37,11 @@ def code(text: str):
 
 def setup(parameters: str, *, executor: bool = True) -> tuple:
     """The first code cell: QUICK, imports, the notebook's parameters (and an executor)."""
-    params = textwrap.indent(textwrap.dedent(parameters).strip("\n"), "")
-    head = '''\
+    params = textwrap.dedent(parameters).strip("\n")
+    pools = ("import multiprocessing\n"
+             "from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor\n\n"
+             if executor else "")
+    head = textwrap.dedent('''\
         import os
 
         QUICK = os.environ.get("ANDERSONWL_QUICK", "0") == "1"
@@ -46,17 +49,15 @@ def setup(parameters: str, *, executor: bool = True) -> tuple:
         for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(_var, "1")
 
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-
+        ''') + pools + textwrap.dedent('''\
         import matplotlib.pyplot as plt
         import numpy as np
 
         import andersonwl as aw
 
         %matplotlib inline
-        '''
-    text = textwrap.dedent(head) + "\n" + params
+        ''')
+    text = head + "\n" + params
     if executor:
         text += "\n\n" + textwrap.dedent('''\
             # Quick mode: the jobs are tiny, and one thread avoids starting worker processes
@@ -288,9 +289,12 @@ NB01 = [
 
     **Honest caveats.**  (i) The amplitude is not universal yet: $\alpha$ = 0.27, 0.46, 0.72
     ($\pm$ 0.02, 0.06, 0.12) for $L$ = 16, 32, 64 in full mode, drifting through the
-    spinless value 1/2 as $L/l$ grows from 6 to 23.  The universal amplitude needs
-    $l \ll L_\phi$ and is approached only slowly on a lattice; the slow drift of
-    $L_\phi/L$ has the same origin.  (ii) At the largest
+    spinless value 1/2 as $L/l$ grows from 6 to 23: the curves collapse at small
+    $\phi L^2$ but not in height.  HLN holds for $l \ll L_\phi$ and for fields whose
+    magnetic length $l_B = (2\pi\phi)^{-1/2}$ is much longer than $l$; at $\phi L^2 = 3.2$
+    the $16 \times 16$ sample has $l_B \approx 4.5 \approx 1.6\,l$, and its cusp stays below
+    the diffusive curve.  The universal amplitude is approached only slowly on a lattice; the
+    slow drift of $L_\phi/L$ has the same origin.  (ii) At the largest
     $\phi L^2$ of the smallest samples the cyclotron radius is no longer large compared with
     the sample, and classical (orbital) magnetoresistance starts to add to the curve.
     (iii) Quick mode uses few realisations: its numbers carry large errors.
@@ -449,6 +453,7 @@ NB02 = [
         axes[1].errorbar(rows_a[:, 0], rows_a[:, 1], rows_a[:, 2], fmt="o")
         axes[1].axhline(1, color="k", ls="--", lw=1, label="WL, two spin species")
         axes[1].axhline(-0.5, color="k", ls=":", lw=1, label="WAL, one Kramers pair")
+        axes[1].set_ylim(-1.5, 2.0)   # at the crossover the one-channel fit is meaningless
         axes[1].set_xlabel("rashba")
         axes[1].set_ylabel(r"HLN $\\alpha$")
         axes[1].legend(fontsize=7)
@@ -472,12 +477,15 @@ NB02 = [
     Weak coupling gives WL; at intermediate coupling the curve is non-monotonic, WAL at the
     lowest fields (the longest loops, in which the spin has relaxed, are cut first) turning
     to WL at higher fields (short loops, with little spin rotation); strong coupling gives
-    WAL over the whole range.  The HLN $\alpha$ crosses from about $+0.7$ towards $-1/2$
-    (full mode, $L = 32$: the ideal values are reached only for $L_\phi \gg l$, see
-    notebook 1).  While $L_{so}$ is between the mean free path and the sample size the ILP
-    fit follows $L_{so} \approx 1/\alpha_R$ (full mode: within about 20 %); below the mean
-    free path the diffusive formula does not apply ($\Omega\tau > 1$) and the fitted
-    $L_{so}$ saturates near $l$; far above $L_\phi$ the data do not constrain it.
+    WAL over the whole range.  Full mode ($L = 32$, 800 realisations): the HLN $\alpha$ goes
+    from $+0.99 \pm 0.15$ (two spin species; ideal $+1$) to $-0.6 \pm 0.1$ for
+    $\alpha_R \ge 0.3$ (ideal $-1/2$); at the crossover ($\alpha_R \approx 0.1$) the
+    one-channel HLN formula cannot describe the non-monotonic curve and its fit is
+    meaningless.  The ILP fit follows the diffusive prediction while $L_{so}$ lies between the
+    mean free path and the sample: $L_{so}$ = 18.3, 10.5, 5.8, 4.4, 3.7 against
+    $1/\alpha_R$ = 20, 10, 6.7, 5, 3.3 (within about 15 %).  For $\alpha_R \ge 0.5$,
+    $1/\alpha_R$ is shorter than the mean free path ($\Omega\tau > 1$): the diffusive
+    formula no longer applies and the fitted $L_{so}$ saturates near $l \approx 3$.
     Quick mode has few realisations and a small sample: its ILP lengths carry large errors.
     """),
     code('''\
@@ -597,18 +605,26 @@ NB03 = [
                       f"+- {float(p.beta_err):.3f}   perturbative "
                       f"{float(perturbative_beta(g_typ, cls, spin_degeneracy=1)):+.3f}")'''),
     md(r"""
-    **What we see.**  Raw two-terminal $g$: at weak disorder $\beta$ is *positive* in every
-    class, because the contact resistance dominates (the samples are only a few mean free
-    paths long).  With the contact resistance removed, the three classes separate at the
-    larger sizes: AI negative, AII positive, A close to zero, in the order the
-    perturbative theory predicts; at strong disorder all three have $\beta \approx \ln g < 0$
-    (localized), and the curves of different $W$ join, as one-parameter scaling requires.
-    Quantitatively the small sizes are not yet in the diffusive scaling regime (the first
-    steps, $L < 16$, still carry quasi-ballistic corrections; AI at weak disorder comes out
-    more negative than $-1/(\pi g)$), and quick mode has few realisations: errors of 0.05 to
-    0.1 on $\beta$.  The perturbative $\beta$ is of order $0.03$ to $0.1$ here, so resolving
-    it needs thousands of realisations per point and larger sizes
-    (`examples/thesis_beta_su2.toml`).
+    **What we see.**  Raw two-terminal $g$: at weak disorder $\beta$ is *positive* in AI and
+    A as well, because the contact resistance dominates (the samples are only a few mean
+    free paths long); that raw AII lies near its perturbative curve is a coincidence of the
+    same positive term.  With the contact resistance removed the three classes separate, in
+    the order the perturbative theory predicts.  Full mode (600 realisations, $\beta$
+    between $L$ = 36 and 48):
+
+    * AI: $\beta = -0.03 \pm 0.02$ at $g \approx 4$ and $-0.21 \pm 0.07$ at $g \approx 1.2$
+      (perturbative $-0.08$, $-0.27$); at the weakest disorder ($W = 1.5$, mean free path
+      comparable with $L$) it is still $+0.01 \pm 0.01$: not diffusive yet;
+    * AII: $+0.06 \pm 0.02$ at $g \approx 3.6$ and $+0.13 \pm 0.03$ at $g \approx 2.6$
+      (perturbative $+0.09$, $+0.12$);
+    * A: between $-0.05$ and $0$, within one or two errors of its small perturbative value.
+
+    At strong disorder all classes have $\beta \approx \ln g < 0$ (localized), and the
+    curves of different $W$ join, as one-parameter scaling requires.  The first steps
+    ($L < 16$) still carry quasi-ballistic corrections, and quick mode has few
+    realisations: errors of 0.05 to 0.1 on $\beta$, as large as $\beta$ itself.  Resolving
+    the perturbative $\beta$ (0.03 to 0.1 here) well needs thousands of realisations per
+    point and larger sizes (`examples/thesis_beta_su2.toml`).
 
     ## The 2D symplectic metal-insulator transition (SU(2) model, $E = 1$)
 
@@ -634,9 +650,11 @@ NB03 = [
         for l1, l2, w in crossings:
             print(f"<ln g> of L = {l1} and L = {l2} cross at W = {w:.2f}")'''),
     md(r"""
-    **What we see.**  The curves cross between $W \approx 5.5$ and $6.5$ (full mode), close
-    to the $W_c \approx 5.95$ of Asada, Slevin and Ohtsuki, at $\langle\ln g\rangle$ near 0
-    ($g_{typ} \approx 1$).  The crossings drift with size, and they are not sharp: the sizes
+    **What we see.**  The curves cross close to the $W_c \approx 5.95$ of Asada, Slevin and
+    Ohtsuki, at $\langle\ln g\rangle \approx 0$ ($g_{typ} \approx 1$): in full mode at
+    $W$ = 5.93 ($L$ = 12 and 24), 6.08 (24, 36) and 5.80 (36, 48).  Quick mode's tiny
+    samples and 60 realisations give crossings anywhere between about 5.5 and 7.  The
+    crossings drift with size, and they are not sharp: the sizes
     are small (irrelevant corrections shift crossings of small sizes), the boundaries are hard
     walls with two-terminal leads (the critical conductance depends on boundary conditions and
     aspect ratio), and the statistical errors of $\langle\ln g\rangle$ are 0.02 to 0.05.
@@ -689,8 +707,9 @@ NB04 = [
 
         def find_example_data(name="wal_example.csv"):
             """examples/data/NAME of the andersonwl source tree (or $ANDERSONWL_EXAMPLES/data)."""
-            candidates = [Path(os.environ["ANDERSONWL_EXAMPLES"]) / "data" / name] \\
-                if "ANDERSONWL_EXAMPLES" in os.environ else []
+            candidates = []
+            if "ANDERSONWL_EXAMPLES" in os.environ:
+                candidates.append(Path(os.environ["ANDERSONWL_EXAMPLES"]) / "data" / name)
             candidates += [Path(aw.__file__).resolve().parents[1] / "examples" / "data" / name,
                            Path.cwd().parent / "examples" / "data" / name]
             for path in candidates:
@@ -989,10 +1008,15 @@ NB05 = [
     **What we see.**  The cusp shrinks as $\Gamma$ grows and is essentially gone once
     $\sqrt{D/\Gamma}$ approaches the mean free path.  The scale is right: the cusp is halved
     around $\Gamma \approx D/L_\phi^2$, where the probes' $L_\phi$ becomes shorter than the
-    sample's own.  Fitting HLN curves to these small samples does not give a clean
-    $L_\phi(\Gamma)$ (the fit trades $\alpha$ against $L_\phi$); the size of the cusp is the
-    robust observable.  $\langle g(0)\rangle$ also falls with $\Gamma$: the probes add an
-    incoherent resistance of their own.
+    sample's own (full mode, $16 \times 16$: $D/L_\phi^2 = 0.076$, and the cusp at the
+    largest field keeps 87 %, 65 %, 38 %, 13 % of its coherent size at
+    $\Gamma$ = 0.02, 0.05, 0.1, 0.2).  At $\Gamma = 0.5$ the interference is gone and a
+    small *negative* magnetoconductance remains ($-0.002 \pm 0.0003$): the classical orbital
+    magnetoresistance of the sample, hidden under the cusp when it is coherent.  Fitting HLN
+    curves to these small samples does not give a clean $L_\phi(\Gamma)$ (the fit trades
+    $\alpha$ against $L_\phi$); the size of the cusp is the robust observable.
+    $\langle g(0)\rangle$ also falls with $\Gamma$: the probes add an incoherent resistance
+    of their own.
 
     ## Transport and quantum lifetimes
 
@@ -1012,11 +1036,12 @@ NB05 = [
                   f"tau_tr / tau_q = {r['ratio']:.2f} +- {r['ratio_err']:.2f}  "
                   f"(Born tau for white noise {1 / r['born_rate']:.2f})")'''),
     md(r"""
-    **What we see.**  White noise: $\tau_{tr}/\tau_q$ close to 1 (about 0.9 here: the mean free
-    path from short strips, $l = (2/\pi) l^*$, is an estimate good to about 10 %), and $\tau_q$
-    agrees with the Born rate $2\pi\nu W^2/12$.  A correlation length of 2 lattice constants
-    makes $\tau_{tr}$ several times $\tau_q$: the same disorder variance scatters more often but
-    mostly forward.  A sample with long-range disorder therefore has a wider diffusive
+    **What we see.**  White noise: $\tau_{tr}/\tau_q$ close to 1 ($0.89 \pm 0.02$ in full
+    mode: the mean free path from short strips, $l = (2/\pi) l^*$, is an estimate good to
+    about 10 %), and $\tau_q$ agrees with the Born value $\hbar/(2\pi\nu W^2/12)$ within a few
+    per cent.  A correlation length of 2 lattice constants makes $\tau_{tr}$ several times
+    $\tau_q$ ($5.3 \pm 0.2$ in full mode): the same disorder variance scatters more often
+    but mostly forward.  A sample with long-range disorder therefore has a wider diffusive
     regime and a larger $D$ than its quantum lifetime suggests.
     """),
     code('''\

@@ -95,7 +95,6 @@ def test_notebook_executes(path, tmp_path, monkeypatch):
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         monkeypatch.setenv(var, "1")
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
     work = tmp_path / "work"
     work.mkdir()
     nb = nbformat.read(path, as_version=4)
