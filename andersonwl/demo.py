@@ -87,7 +87,7 @@ def _log(out, msg):
 
 
 def run_demo(out_dir="demo-output", *, quick: bool = False, workers: int | None = None,
-             out=sys.stdout) -> list[dict]:
+             out=None) -> list[dict]:
     """Run the three-class comparison and write figures, datasets and a summary.
 
     Parameters
@@ -112,6 +112,7 @@ def run_demo(out_dir="demo-output", *, quick: bool = False, workers: int | None 
     from .scaling_plots import plot_beta
 
     t0 = time.perf_counter()
+    out = sys.stdout if out is None else out
     out_dir = Path(out_dir)
     n_cusp = {"AI": 120, "AII": 80, "A": 60} if quick else {"AI": 400, "AII": 250, "A": 150}
     n_ladder = 100 if quick else 300
