@@ -61,30 +61,14 @@ def fsync_dir(directory) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temp file, fsync, os.replace, fsync dir)."""
+@contextlib.contextmanager
+def _atomic(path):
+    """Yield a temporary name beside ``path``; on success fsync it, rename it onto ``path``
+    and fsync the directory; on any failure remove it and re-raise."""
     path = Path(path)
     tmp = temp_name(path)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with open(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(path.parent)
-
-
-def atomic_write_netcdf(dataset, path) -> None:
-    """Write an xarray Dataset as netCDF-4/HDF5 (h5netcdf) to ``path`` atomically."""
-    path = Path(path)
-    tmp = temp_name(path)
-    try:
-        dataset.to_netcdf(tmp, engine="h5netcdf")
+        yield tmp
         fd = os.open(tmp, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -96,6 +80,20 @@ def atomic_write_netcdf(dataset, path) -> None:
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temp file, fsync, os.replace, fsync dir)."""
+    with _atomic(path) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with open(fd, "wb") as f:
+            f.write(data)
+
+
+def atomic_write_netcdf(dataset, path) -> None:
+    """Write an xarray Dataset as netCDF-4/HDF5 (h5netcdf) to ``path`` atomically."""
+    with _atomic(path) as tmp:
+        dataset.to_netcdf(tmp, engine="h5netcdf")
 
 
 def remove_stale_temporaries(path) -> None:

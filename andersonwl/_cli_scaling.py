@@ -28,6 +28,7 @@ def register(sub):
 
 
 def _model_of(ds, parameter_value=None, parameter=None):
+    from .experiment import _resolve_ties
     from .models import StripModel
     exp = json.loads(ds.attrs["experiment"])
     fields = {}
@@ -37,15 +38,13 @@ def _model_of(ds, parameter_value=None, parameter=None):
         fields[k] = None if v == "none" else v
     if parameter is not None and parameter_value is not None:
         fields[parameter] = parameter_value
-    for k, v in list(fields.items()):
-        if isinstance(v, str) and k in ("width", "height") and v in ("length", "width"):
-            fields[k] = fields[v]
-    return StripModel(**fields)
+    return StripModel(**_resolve_ties(fields))
 
 
 def main(args):
     import xarray as xr
 
+    from ._checkpoint import atomic_write_netcdf
     from .scaling import beta_function, finite_size_scaling, ioffe_regel
     from .scaling_plots import plot_beta, plot_collapse, plot_ln_g
     from .symmetry import symmetry_class
@@ -105,7 +104,7 @@ def main(args):
         lines.append(f"\nchi2 = {fss.chi2:.1f} for {fss.dof} degrees of freedom "
                      f"(p = {fss.p_value:.3g})")
     (out / "beta_table.md").write_text("\n".join(lines) + "\n")
-    beta.to_netcdf(out / "beta.nc", engine="h5netcdf")
+    atomic_write_netcdf(beta, out / "beta.nc")
     print("\n".join(lines))
     print(f"\nwrote {out}/beta.png, ln_g.png, beta_table.md, beta.nc"
           + (", collapse.png" if fss is not None else ""))

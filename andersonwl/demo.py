@@ -105,6 +105,7 @@ def run_demo(out_dir="demo-output", *, quick: bool = False, workers: int | None 
     list of dict
         The summary rows: class (found numerically), cusp, alpha, L_phi, beta sign.
     """
+    from ._checkpoint import atomic_write_netcdf
     from .ensemble import run
     from .magnetoconductance import classify_cusp, magnetoconductance
     from .plots import _fit_sweep, plot_magnetoconductance
@@ -126,22 +127,25 @@ def run_demo(out_dir="demo-output", *, quick: bool = False, workers: int | None 
                       f"{model.length}, {n_cusp[cls]} realisations, {len(fluxes)} fluxes")
             sweeps[cls] = magnetoconductance(model, fluxes, n_cusp[cls], seed=1, executor=pool,
                                              symmetrize=False)
-        for cls, table in demo_ladders(quick).items():
+        tables = demo_ladders(quick)
+        channels = {cls: _channels(table) for cls, table in tables.items()}
+        for cls, table in tables.items():
             _log(out, f"[{time.perf_counter() - t0:5.0f} s] size ladder {cls}: L = "
                       f"{table['length']}, W = {table['disorder']}, {n_ladder} realisations")
             ladders[cls] = run({"model": table, "ensemble": {"seed": 7,
                                                               "realizations": n_ladder}},
                                executor=pool, progress=False)
             betas[cls] = beta_function(ladders[cls], size="length", bootstrap=200,
-                                       channels=_channels(table))
+                                       channels=channels[cls])
+    cusp_models = demo_cusp_models()
     for cls, ds in sweeps.items():
-        model = demo_cusp_models()[cls]
+        model = cusp_models[cls]
         fit = _fit_sweep(ds, "hln")
-        metal = demo_ladders(quick)[cls]["disorder"][0]
+        metal = tables[cls]["disorder"][0]
         # summary: one slope of <ln g> over the whole ladder, at the metallic disorder
         b = beta_function(ladders[cls].sel(disorder=[metal]), size="length",
                           window=ladders[cls].sizes["length"], bootstrap=200,
-                          channels=_channels(demo_ladders(quick)[cls])).isel(disorder=0, step=0)
+                          channels=channels[cls]).isel(disorder=0, step=0)
         rows.append(dict(label=cls, found=symmetry_class(model),
                          cusp=classify_cusp(ds),
                          alpha=fit.values["alpha"] if fit else float("nan"),
@@ -158,20 +162,14 @@ def run_demo(out_dir="demo-output", *, quick: bool = False, workers: int | None 
                                                                        dpi=110)
     _plot_distributions(ladders).savefig(out_dir / "distributions.png", dpi=110)
     for cls in sweeps:
-        _write(sweeps[cls], out_dir / f"cusp_{cls}.nc")
-        _write(ladders[cls], out_dir / f"ladder_{cls}.nc")
+        atomic_write_netcdf(sweeps[cls], out_dir / f"cusp_{cls}.nc")
+        atomic_write_netcdf(ladders[cls], out_dir / f"ladder_{cls}.nc")
     text = _summary(rows, quick, time.perf_counter() - t0)
     (out_dir / "summary.md").write_text(text)
     _log(out, "\n" + text)
     _log(out, f"wrote {out_dir}/: summary.md, cusps.png, beta.png, distributions.png, "
               "cusp_*.nc, ladder_*.nc")
     return rows
-
-
-def _write(ds, path):
-    tmp = path.with_name(path.name + ".tmp")
-    ds.to_netcdf(tmp, engine="h5netcdf")
-    tmp.replace(path)
 
 
 def _summary(rows, quick, seconds):
