@@ -60,7 +60,7 @@ from .units import _check_units, characteristic_field, characteristic_length
 
 __all__ = [
     "MODELS", "hln_y", "hln", "hln_so", "ilp", "model_delta_sigma",
-    "MagnetoconductanceFit", "fit_magnetoconductance",
+    "MagnetoconductanceFit", "fit_magnetoconductance", "SharedAlphaFit", "fit_shared_alpha",
 ]
 
 MODELS = ("hln", "hln-so", "ilp")
@@ -327,8 +327,8 @@ class MagnetoconductanceFit:
         standard deviation from the covariance (0 for a fixed parameter; inf
         when the data do not constrain the parameter).
     free : tuple of str
-        The fitted parameters (``alpha`` is fixed for hln-so/ilp unless
-        ``free_prefactor=True``).
+        The fitted parameters (``alpha`` is fixed when ``alpha=`` is given,
+        and for hln-so/ilp unless ``free_prefactor=True``).
     covariance : numpy.ndarray
         Covariance of the free parameters, in the order of ``free``.
     chi2, dof, reduced_chi2 : float, int, float
@@ -427,7 +427,8 @@ def _shape(model, b, h_phi, h_so):
 
 
 def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sigma_err=None,
-                           *, free_prefactor=False, offset=False) -> MagnetoconductanceFit:
+                           *, free_prefactor=False, offset=False,
+                           alpha=None) -> MagnetoconductanceFit:
     """Fit a weak-(anti)localization formula to a magnetoconductance curve.
 
     Parameters
@@ -460,6 +461,13 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
         Also fit a constant c added to the model (``values["offset"]``, e^2/h):
         for measured curves whose sigma(0) reference is itself a noisy point,
         so that its error enters the parameters' errors instead of biasing them.
+    alpha : float, optional
+        Hold the prefactor at this value instead of fitting it (hln: alpha;
+        hln-so and ilp: A, default 1; not together with ``free_prefactor``).
+        A curve that does not reach well beyond B_phi determines only the
+        combination alpha / B_phi^2 of its quadratic onset, so alpha and L_phi
+        trade against each other; fixing alpha (at its theoretical value, or at
+        the value a joint fit of several curves gives) resolves L_phi.
 
     Returns
     -------
@@ -523,11 +531,19 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
     for name, flag in (("free_prefactor", free_prefactor), ("offset", offset)):
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
+    if alpha is not None:
+        if isinstance(alpha, (bool, np.bool_)) or not np.isfinite(alpha):
+            raise ValueError(f"alpha must be a finite number, got {alpha!r}")
+        if free_prefactor:
+            raise ValueError("alpha fixes the prefactor: do not combine it with free_prefactor=True")
+        if model != "hln" and not alpha > 0:
+            raise ValueError(f"the {model} prefactor A must be positive, got {alpha!r}")
+    alpha_fixed = 1.0 if alpha is None else float(alpha)
     absb = np.abs(b)
     if not np.any(absb > 0):
         raise ValueError("the field must have at least one non-zero value")
     two_lengths = model != "hln"
-    free_alpha = model == "hln" or bool(free_prefactor)
+    free_alpha = (model == "hln" and alpha is None) or bool(free_prefactor)
     nlen = 1 + int(two_lengths)
     linear = (["alpha"] if free_alpha else []) + (["offset"] if offset else [])
     npar = nlen + len(linear)
@@ -552,7 +568,7 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
         hp = math.exp(theta[0])
         hs = math.exp(theta[1]) if two_lengths else 0.0
         lin = dict(zip(linear, theta[nlen:]))
-        return hp, hs, lin.get("alpha", 1.0), lin.get("offset", 0.0)
+        return hp, hs, lin.get("alpha", alpha_fixed), lin.get("offset", 0.0)
 
     def residuals(theta):
         hp, hs, a, c = unpack(theta)
@@ -568,7 +584,7 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
         gp, gs = grid, np.full_like(grid, -np.inf)
     shapes = _shape(model, bs[None, :], np.exp(gp)[:, None], np.exp(gs)[:, None])
     lin0 = np.zeros((len(gp), len(linear)))
-    target = y if free_alpha else y - shapes          # what the linear part must explain
+    target = y if free_alpha else y - alpha_fixed * shapes   # what the linear part must explain
     target = np.broadcast_to(target, shapes.shape)
     if linear:
         cols = []
@@ -581,7 +597,7 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
             lin0[i] = np.linalg.lstsq(whiten(design[i]), whiten(target[i]), rcond=None)[0]
         if free_alpha and model != "hln":
             lin0[:, 0] = np.maximum(lin0[:, 0], 0.0)   # the prefactor A is not negative
-    model0 = lin0[:, :1] * shapes if free_alpha else shapes.copy()
+    model0 = lin0[:, :1] * shapes if free_alpha else alpha_fixed * shapes
     if offset:
         model0 = model0 + lin0[:, -1:]
     costs = np.sum(whiten((model0 - y).T) ** 2, axis=0)
@@ -646,3 +662,146 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
         model=model, units=units, values=values, errors=errors, free=tuple(order),
         covariance=cov, chi2=chi2, dof=dof, reduced_chi2=float(red), p_value=p_value,
         field=b, delta_sigma=y, sigma_err=err, success=bool(res.success), message=str(res.message))
+
+
+@dataclasses.dataclass(frozen=True)
+class SharedAlphaFit:
+    """Result of :func:`fit_shared_alpha`: one HLN alpha, one L_phi per curve.
+
+    Attributes
+    ----------
+    alpha, alpha_err : float
+        The common HLN prefactor and its standard error.
+    l_phi, l_phi_err : numpy.ndarray
+        L_phi of each curve (lattice constants or metres) and its standard
+        error, which includes the uncertainty of the shared alpha.
+    b_phi : numpy.ndarray
+        The characteristic fields B_phi of the curves (field units).
+    covariance : numpy.ndarray
+        Covariance of (alpha, l_phi[0], l_phi[1], ...).
+    chi2, dof, reduced_chi2, p_value
+        Goodness of the joint fit (p_value None without ``sigma_err``).
+    fits : list of MagnetoconductanceFit
+        Per-curve HLN fits with alpha held at the shared value (for plots and
+        predictions; their own errors ignore the uncertainty of alpha).
+    units : str
+    """
+
+    alpha: float
+    alpha_err: float
+    l_phi: np.ndarray
+    l_phi_err: np.ndarray
+    b_phi: np.ndarray
+    covariance: np.ndarray
+    chi2: float
+    dof: int
+    reduced_chi2: float
+    p_value: float | None
+    fits: list
+    units: str
+
+    def summary(self) -> str:
+        unit = "a" if self.units == "lattice" else "m"
+        lines = [f"shared-alpha HLN fit of {len(self.fits)} curves ({self.units} units)",
+                 f"  alpha = {self.alpha:.4g} +- {self.alpha_err:.2g}"]
+        for i, (lp, le) in enumerate(zip(self.l_phi, self.l_phi_err)):
+            lines.append(f"  curve {i}: l_phi = {lp:.4g} +- {le:.2g} {unit}")
+        gof = f"  chi2 = {self.chi2:.4g}, dof = {self.dof}, reduced chi2 = {self.reduced_chi2:.4g}"
+        if self.p_value is not None:
+            gof += f", p = {self.p_value:.3g}"
+        return "\n".join(lines + [gof])
+
+    __str__ = summary
+
+
+def fit_shared_alpha(curves, units="lattice") -> SharedAlphaFit:
+    """Fit several magnetoconductance curves with one HLN alpha and one L_phi each.
+
+    Parameters
+    ----------
+    curves : sequence of (field, delta_sigma) or (field, delta_sigma, sigma_err)
+        As for :func:`fit_magnetoconductance` (``sigma_err`` a vector of
+        standard errors or a covariance matrix); either every curve has errors
+        or none has.  At least two curves.
+    units : {"lattice", "tesla"}
+
+    Returns
+    -------
+    SharedAlphaFit
+
+    Notes
+    -----
+    delta_sigma_i(B) = (alpha/pi) Y(B_phi,i / B) in e^2/h with
+    Y(x) = psi(1/2 + x) - ln x and B_phi,i = hbar / (4 e L_phi,i^2) (Hikami,
+    Larkin and Nagaoka, Prog. Theor. Phys. 63, 707 (1980); alpha = +1/2 for a
+    spinless model, +1 with two spin species, -1/2 with strong spin-orbit
+    coupling, see the module notes).  alpha is a property of the symmetry class
+    and of the sample's contact resistance, not of the dephasing rate, whereas
+    L_phi is set by the dephasing rate: a series of curves at several
+    dephasing rates (temperatures) constrains alpha jointly.  This removes the
+    alpha-L_phi trade-off of a single curve whose field range does not extend
+    well beyond B_phi, where only alpha / B_phi^2 is determined.  Curves are
+    treated as independent: curves that share disorder realisations are
+    positively correlated, so the errors are then approximate.
+    """
+    _check_units(units)
+    curves = [tuple(c) for c in curves]
+    if len(curves) < 2:
+        raise ValueError("fit_shared_alpha needs at least two curves")
+    if any(len(c) not in (2, 3) for c in curves):
+        raise ValueError("each curve is (field, delta_sigma) or (field, delta_sigma, sigma_err)")
+    has_err = {len(c) == 3 and c[2] is not None for c in curves}
+    if len(has_err) != 1:
+        raise ValueError("give sigma_err for every curve or for none")
+    with_err = has_err.pop()
+    # per-curve free fits: validation of every curve and the starting point
+    free = [fit_magnetoconductance(c[0], c[1], "hln", units, c[2] if with_err else None)
+            for c in curves]
+    prepared = []
+    for f in free:
+        absb = np.abs(f.field)
+        bref = float(absb.max())
+        if f.sigma_err is None:
+            chol, w = None, np.ones_like(f.delta_sigma)
+        elif np.ndim(f.sigma_err) == 2:
+            chol, w = np.linalg.cholesky(f.sigma_err), None
+        else:
+            chol, w = None, 1.0 / f.sigma_err
+        prepared.append((absb / bref, f.delta_sigma, bref, chol, w))
+
+    def residuals(theta):
+        a = theta[0]
+        out = []
+        for (bs, y, _, chol, w), t in zip(prepared, theta[1:]):
+            r = a * _shape("hln", bs, math.exp(t), 0.0) - y
+            out.append(linalg.solve_triangular(chol, r, lower=True) if chol is not None else r * w)
+        return np.concatenate(out)
+
+    alpha0 = float(np.median([f.values["alpha"] for f in free]))
+    start = [fit_magnetoconductance(c[0], c[1], "hln", units, c[2] if with_err else None,
+                                    alpha=alpha0) for c in curves]
+    theta0 = [alpha0] + [math.log(characteristic_field(f.values["l_phi"], units) / p[2])
+                         for f, p in zip(start, prepared)]
+    res = optimize.least_squares(residuals, np.array(theta0), x_scale=1.0, diff_step=1e-7,
+                                 xtol=1e-12, ftol=1e-12, gtol=1e-12, max_nfev=5000)
+    chi2 = float(2.0 * res.cost)
+    npts = sum(p[1].size for p in prepared)
+    dof = int(npts - res.x.size)
+    if dof < 1:
+        raise ValueError(f"{npts} points cannot fit {res.x.size} parameters")
+    jac = np.asarray(res.jac, dtype=float)
+    cov_theta = np.linalg.pinv(jac.T @ jac)
+    if not with_err:
+        cov_theta = cov_theta * (chi2 / dof)
+    alpha = float(res.x[0])
+    b_phi = np.array([math.exp(t) * p[2] for t, p in zip(res.x[1:], prepared)])
+    l_phi = np.array([float(characteristic_length(b, units)) for b in b_phi])
+    dtheta = np.concatenate([[1.0], -0.5 * l_phi])     # L ~ B^-1/2: dL/dln B = -L/2
+    cov = cov_theta * np.outer(dtheta, dtheta)
+    fits = [fit_magnetoconductance(c[0], c[1], "hln", units, c[2] if with_err else None,
+                                   alpha=alpha) for c in curves]
+    return SharedAlphaFit(
+        alpha=alpha, alpha_err=float(math.sqrt(cov[0, 0])), l_phi=l_phi,
+        l_phi_err=np.sqrt(np.diag(cov)[1:]), b_phi=b_phi, covariance=cov, chi2=chi2, dof=dof,
+        reduced_chi2=chi2 / dof, p_value=float(stats.chi2.sf(chi2, dof)) if with_err else None,
+        fits=fits, units=units)

@@ -32,65 +32,141 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as la
 
+from ._hamiltonian import model_arrays
+from ._leads import as_blocks, cross_section, lead_data, slice_layout, slice_values, transverse_hops
 from ._random import check_seed
-from .systems import kwant_params, make_system
+from .rgf import _inv
 
 __all__ = ["dephased_conductance", "terminal_transmissions"]
 
 
-def _self_energies(model, syst, params):
-    n = model.norbs
-    out = []
-    for i, lead in enumerate(syst.leads):
-        sigma = lead.selfenergy(model.energy, params=params)
-        sites = np.asarray(syst.lead_interfaces[i])
-        orbs = (sites[:, None] * n + np.arange(n)[None, :]).ravel()
-        out.append((orbs, sigma))
-    return out
+def _blocks(model, seed, dephasing):
+    """Block-tridiagonal E - H - Sigma_L - Sigma_R + i dephasing / 2 of the sample.
+
+    Returns ``(d, v, leads)``: the diagonal blocks d[x] (column x, shape
+    (L, n, n)), the dense column hoppings v[x] = V_x = H_{x+1, x} (so the
+    off-diagonal blocks are -V_x below and -V_x^dagger above the diagonal), and
+    the cached :class:`andersonwl._leads.LeadData`.  Orbital order in a column
+    is the slice order of :mod:`andersonwl._leads` (site of the cross-section,
+    then spin); the blocks are those of every other engine
+    (:func:`andersonwl._hamiltonian.model_arrays`).
+    """
+    k = model.norbs
+    sample, _ = model_arrays(model, seed)
+    leads = lead_data(model)
+    layout = slice_layout(cross_section(sample, k, 1), k)
+    n, L = layout.n, model.length
+    d = np.zeros((L, n * n), dtype=complex)
+    d[:, layout.index] = slice_values(sample.onsite, transverse_hops(sample), model.energy, k)
+    d = d.reshape(L, n, n)
+    d[:, np.arange(n), np.arange(n)] += 0.5j * dephasing
+    d[0] -= leads.sigma_left
+    d[-1] -= leads.sigma_right
+    hx = as_blocks(sample.hop_x, k, 1)                  # (L-1, S, k, k) site blocks
+    S = n // k
+    v = np.zeros((L - 1, S, k, S, k), dtype=complex)
+    v[:, np.arange(S), :, np.arange(S), :] = hx.transpose(1, 0, 2, 3)
+    return d, v.reshape(L - 1, n, n), leads
+
+
+def _dense(d, v):
+    """The dense (L n, L n) matrix of the blocks of :func:`_blocks` (for checks)."""
+    L, n, _ = d.shape
+    a = np.zeros((L, n, L, n), dtype=complex)
+    x = np.arange(L)
+    a[x, :, x, :] = d
+    a[x[1:], :, x[:-1], :] = -v
+    a[x[:-1], :, x[1:], :] = -v.conj().transpose(0, 2, 1)
+    return a.reshape(L * n, L * n)
+
+
+def _green_function(d, v):
+    """Every block G_{yx} of the inverse of the block-tridiagonal matrix of :func:`_blocks`.
+
+    Recursive Green's functions (MacKinnon, Z. Phys. B 59, 385 (1985); Lake et
+    al., J. Appl. Phys. 81, 7845 (1997)): with the left- and right-connected
+    g^L_x = (d_x - V_{x-1} g^L_{x-1} V_{x-1}^dagger)^-1 and
+    g^R_x = (d_x - V_x^dagger g^R_{x+1} V_x)^-1,
+
+        G_xx = (d_x - V_{x-1} g^L_{x-1} V_{x-1}^dagger - V_x^dagger g^R_{x+1} V_x)^-1,
+        G_yx = g^R_y V_{y-1} G_{y-1,x}   (y > x),
+        G_yx = g^L_y V_y^dagger G_{y+1,x}   (y < x).
+
+    Cost 3 L n^3 for the inversions and L^2 n^3 for the propagation, against
+    (L n)^3 for a dense inverse.  Returns the dense (L n, L n) array.
+    """
+    L, n, _ = d.shape
+    vd = v.conj().transpose(0, 2, 1)
+    left = [None] * L                   # V_{x-1} g^L_{x-1} V_{x-1}^dagger: left part of Sigma at x
+    right = [None] * L
+    gl, gr = [None] * L, [None] * L
+    sig = np.zeros((n, n), dtype=complex)
+    for x in range(L):
+        left[x] = sig
+        gl[x] = _inv(d[x] - sig)
+        if x + 1 < L:
+            sig = v[x] @ gl[x] @ vd[x]
+    sig = np.zeros((n, n), dtype=complex)
+    for x in range(L - 1, -1, -1):
+        right[x] = sig
+        gr[x] = _inv(d[x] - sig)
+        if x > 0:
+            sig = vd[x - 1] @ gr[x] @ v[x - 1]
+    g = np.empty((L, n, L, n), dtype=complex)
+    for x in range(L):
+        g[x, :, x, :] = _inv(d[x] - left[x] - right[x])
+    for y in range(1, L):               # below the diagonal, all columns x < y at once
+        g[y, :, :y, :] = ((gr[y] @ v[y - 1]) @ g[y - 1, :, :y, :].reshape(n, -1)).reshape(n, y, n)
+    for y in range(L - 2, -1, -1):      # above the diagonal, all columns x > y at once
+        g[y, :, y + 1:, :] = ((gl[y] @ vd[y]) @ g[y + 1, :, y + 1:, :].reshape(n, -1)
+                              ).reshape(n, L - 1 - y, n)
+    return g.reshape(L * n, L * n)
 
 
 def terminal_transmissions(model, seed: int = 0, dephasing: float = 0.0) -> np.ndarray:
     """Transmissions between all terminals: lead 0 (L), lead 1 (R), then one probe per site.
 
+    Parameters
+    ----------
+    model : StripModel
+        The sample (its own ``dephasing`` field is ignored: the coupling is
+        the argument).
+    seed : int
+        Realisation seed.
+    dephasing : float
+        Probe coupling Gamma (units of t) on every orbital of every site.
+
     Returns
     -------
     numpy.ndarray, shape (2 + sites, 2 + sites)
-        T[i, j]: transmission from terminal j into terminal i, in e^2/h.
+        T[i, j]: transmission from terminal j into terminal i, in e^2/h,
+        summed over spin.  Probes are numbered column by column (site
+        x * width + y; a 3D bar: (x * width + y) * height + z).
     """
     if not (np.isfinite(dephasing) and dephasing >= 0):
         raise ValueError(f"dephasing must be finite and non-negative, got {dephasing}")
     seed = check_seed(seed)
-    syst = make_system(model)
-    params = kwant_params(model, seed)
-    n = model.norbs
-    h = syst.hamiltonian_submatrix(params=params, sparse=False)
-    nsites = h.shape[0] // n
-    a = model.energy * np.eye(h.shape[0], dtype=complex) - h
-    leads = _self_energies(model, syst, {"flux": model.flux, "rashba": model.rashba})
-    for orbs, sigma in leads:
-        a[np.ix_(orbs, orbs)] -= sigma
-    a[np.diag_indices_from(a)] += 0.5j * dephasing
-    g = la.inv(a)
-    gammas = [(orbs, 1j * (s - s.conj().T)) for orbs, s in leads]
-    nterm = 2 + nsites
-    t = np.zeros((nterm, nterm))
-    # lead-lead
-    for i, (oi, gi) in enumerate(gammas):
-        for j, (oj, gj) in enumerate(gammas):
-            if i != j:
-                gij = g[np.ix_(oi, oj)]
-                t[i, j] = np.real(np.trace(gi @ gij @ gj @ gij.conj().T))
+    d, v, leads = _blocks(model, seed, dephasing)
+    g = _green_function(d, v)
+    k = model.norbs
+    n = leads.sigma_left.shape[0]
+    nsites = g.shape[0] // k
+    # Gamma_L = A A^dagger on the first column, Gamma_R = B B^dagger on the last
+    sq = [(slice(0, n), leads.gamma_left_sqrt), (slice(g.shape[0] - n, None), leads.gamma_right_sqrt)]
+    t = np.zeros((2 + nsites, 2 + nsites))
+    for i, (ci, si) in enumerate(sq):
+        for j, (cj, sj) in enumerate(sq):
+            if i != j:     # Fisher-Lee: T_ij = Tr[Gamma_i G_ij Gamma_j G_ij^dagger]
+                t[i, j] = float(np.sum(np.abs(si.conj().T @ g[ci, cj] @ sj) ** 2))
     if dephasing > 0:
-        gs = g.reshape(nsites, n, nsites, n)
-        # probe-probe: dephasing^2 sum_orbitals |G_pq|^2
-        t[2:, 2:] = dephasing**2 * np.einsum("iajb->ij", np.abs(gs) ** 2)
+        # probe p has Gamma_p = dephasing on its k orbitals
+        t[2:, 2:] = dephasing**2 * (np.abs(g) ** 2).reshape(nsites, k, nsites, k).sum(axis=(1, 3))
         np.fill_diagonal(t[2:, 2:], 0.0)
-        for k, (ok, gk) in enumerate(gammas):
-            gpk = g[:, ok].reshape(nsites, n, ok.size)           # probe rows, lead columns
-            gkp = g[ok, :].reshape(ok.size, nsites, n)
-            # T_pk = dephasing Tr_p[G_pk Gamma_k G_pk^+]; T_kp = dephasing Tr[Gamma_k G_kp G_kp^+]
-            t[2:, k] = dephasing * np.real(np.einsum("pal,lm,pam->p", gpk, gk, gpk.conj()))
-            t[k, 2:] = dephasing * np.real(np.einsum("lpa,lm,mpa->p", gkp.conj(), gk, gkp))
+        for j, (cj, sj) in enumerate(sq):
+            into = np.abs(g[:, cj] @ sj) ** 2               # |G_{p, lead} A|^2: T_{p, lead}
+            out = np.abs(sj.conj().T @ g[cj, :]) ** 2       # |A^dagger G_{lead, p}|^2: T_{lead, p}
+            t[2:, j] = dephasing * into.reshape(nsites, -1).sum(axis=1)
+            t[j, 2:] = dephasing * out.T.reshape(nsites, -1).sum(axis=1)
     return t
 
 

@@ -53,3 +53,28 @@ def test_fit_bad_input():
         fit_dephasing([1, 2, 3, 4, 5], [1, 2, np.nan, 1, 1])
     with pytest.raises(ValueError, match="cannot fit"):
         fit_dephasing([1, 2, 3], [1, 2, 3])
+
+
+def test_fit_probe_series_bad_input():
+    import concurrent.futures as cf
+
+    import andersonwl as aw
+    from andersonwl.dephasing import fit_probe_series
+    m = aw.StripModel(6, 6, 0.9, disorder=3.0)
+    with cf.ThreadPoolExecutor(1) as serial:
+        def sweep(model, seed=1, fluxes=(0.01, 0.02)):
+            return aw.magnetoconductance(model, fluxes, 6, seed=seed, executor=serial,
+                                         symmetrize=False)
+        a, b, c = (sweep(m.replace(dephasing=d)) for d in (0.0, 0.1, 0.2))
+        with pytest.raises(ValueError, match="three or more"):
+            fit_probe_series([a, b])
+        with pytest.raises(ValueError, match="more than the dephasing"):
+            fit_probe_series([a, b, sweep(m.replace(disorder=2.0, dephasing=0.3))])
+        with pytest.raises(ValueError, match="repeated"):
+            fit_probe_series([a, b, b])
+        with pytest.raises(ValueError, match="realisations"):
+            fit_probe_series([a, b, sweep(m.replace(dephasing=0.3), seed=2)])
+        with pytest.raises(ValueError, match="groups"):
+            fit_probe_series([a, b, c], groups=7)
+        with pytest.raises(ValueError, match="two non-zero fluxes"):
+            fit_probe_series([a, b, c], max_flux=0.015)
