@@ -34,6 +34,7 @@ demo: venv
 bench: venv
 	$(BIN)/python benchmarks/engines.py
 	$(BIN)/python benchmarks/ensemble_scaling.py
+	$(BIN)/python benchmarks/probes.py
 
 # heavier physics validation (tens of minutes on 2 cores); results in validation/results/
 validate: venv

@@ -19,6 +19,22 @@ def test_probes_reduce_to_landauer_and_conserve_current(kw):
     assert np.all(t >= -1e-12)
 
 
+@pytest.mark.parametrize("kw", [dict(), dict(rashba=0.6, flux=0.01), dict(spin_orbit="su2"),
+                                dict(height=3), dict(length=1)],
+                         ids=["AI", "rashba-flux", "su2", "3d", "one-column"])
+def test_block_green_function_is_the_inverse(kw):
+    """The column recursion of the probe engine against a dense inverse, to 1e-12."""
+    import scipy.linalg as la
+
+    from andersonwl.probes import _blocks, _dense, _green_function
+    m = aw.StripModel(**{**dict(length=7, width=5, energy=0.6, disorder=2.0), **kw})
+    d, v, _ = _blocks(m, 3, 0.3)
+    a = _dense(d, v)
+    g = _green_function(d, v)
+    assert np.abs(a @ g - np.eye(len(a))).max() < 1e-12
+    assert np.abs(g - la.inv(a)).max() < 1e-12 * np.abs(g).max()
+
+
 @pytest.mark.parametrize("kw", VARIANTS[:3], ids=["AI", "rashba", "su2"])
 def test_probes_keep_onsager(kw):
     m = aw.StripModel(9, 6, 0.6, disorder=2.0, flux=0.03, **kw)

@@ -1,4 +1,5 @@
-"""Heavier validation (``make validate``): the 2D symplectic and the 3D Anderson transitions.
+"""Heavier validation (``make validate``): the 2D symplectic and the 3D Anderson transitions,
+and L_phi against Buttiker-probe dephasing.
 
 Runs size ladders through the ensemble engine (resumable: results and checkpoints in
 ``validation/results``), measures <ln g>(W, L), fits one-parameter scaling in the form of
@@ -12,7 +13,14 @@ nu = 1.57 (Slevin and Ohtsuki 1999).
 Sizes avoid lead subband thresholds at the chosen energy (for E = 1 and plain leads, widths
 with W + 1 divisible by 3 put a threshold at E = 1 exactly; andersonwl refuses them).
 
-Usage: python validation/validate.py [--realizations N] [--workers K] [--only su2|3d]
+The dephasing study sweeps the magnetoconductance of a spinless 40 x 40 strip (E = 1.05,
+W = 3) at several probe couplings Gamma, fits HLN with one alpha for all curves and the law
+1/L_phi^2 = 1/L_0^2 + Gamma/D_phi (:func:`andersonwl.dephasing.fit_probe_series`), and
+compares D_phi with D = v_F l / 2 from the mean free path.  Each curve is stored in
+``validation/results`` as it finishes (a rerun skips finished curves).
+
+Usage: python validation/validate.py [--realizations N] [--workers K]
+       [--dephasing-realizations M] [--only su2|3d|dephasing]
 """
 
 from __future__ import annotations
@@ -25,6 +33,9 @@ from pathlib import Path
 import numpy as np
 
 import andersonwl as aw
+from andersonwl._checkpoint import atomic_write_netcdf
+from andersonwl.dephasing import fit_probe_series
+from andersonwl.lifetimes import transport_lifetime
 from andersonwl.scaling import beta_function, crossing_points, finite_size_scaling
 
 HERE = Path(__file__).resolve().parent
@@ -68,16 +79,64 @@ def study(name, realizations, workers, seed=2026):
     return "\n".join(lines)
 
 
+DEPHASING = dict(model=dict(length=40, width=40, energy=1.05, disorder=3.0),
+                 dephasing=[0.0, 0.01, 0.02, 0.04, 0.08],
+                 flux=list(np.geomspace(1e-4, 1.2e-3, 8)))   # below B_tr / 8 (l ~ 2.9)
+
+
+def dephasing_study(realizations, workers, seed=2026):
+    import xarray as xr
+    model = aw.StripModel(**DEPHASING["model"])
+    t0 = time.perf_counter()
+    sweeps = []
+    for gamma in DEPHASING["dephasing"]:
+        out = HERE / "results" / f"dephasing_{gamma:g}_{realizations}.nc"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.exists():
+            sweeps.append(xr.load_dataset(out))
+            continue
+        ds = aw.magnetoconductance(model.replace(dephasing=gamma), DEPHASING["flux"],
+                                   realizations, seed=seed, workers=workers, symmetrize=False)
+        atomic_write_netcdf(ds, out)
+        sweeps.append(ds)
+    fit = fit_probe_series(sweeps)
+    life = transport_lifetime(model.replace(length=10), realizations=100, seed=seed)
+    diff, diff_err = life["v_f"] * life["l"] / 2, life["v_f"] * life["tau_tr_err"] * life["v_f"] / 2
+    elapsed = time.perf_counter() - t0
+    lines = ["## dephasing: L_phi against the probe coupling", "",
+             f"{model.length} x {model.width} spinless strip, E = {model.energy}, "
+             f"W = {model.disorder}; {realizations} realisations shared by all curves; "
+             f"{len(DEPHASING['flux'])} fluxes up to {DEPHASING['flux'][-1]:.2g} h/e; "
+             f"compute time {elapsed:.0f} s (curves already on disk are not recomputed).", "",
+             "| dephasing | L_phi (a) | B_phi (h/e) | sqrt(D/Gamma) (a) | "
+             "(1/L_0^2 + Gamma/D)^-1/2 (a) |", "|---|---|---|---|---|"]
+    for g, lp, le, b, be in zip(fit.dephasing, fit.l_phi, fit.l_phi_err, fit.b_phi,
+                                fit.b_phi_err):
+        ideal = f"{math.sqrt(diff / g):.1f}" if g > 0 else "-"
+        rates = f"{(fit.c0 + g / diff) ** -0.5:.1f}"
+        lines.append(f"| {g:g} | {lp:.2f} +- {le:.2f} | {b:.3g} +- {be:.2g} | {ideal} | {rates} |")
+    lines += ["", f"shared alpha = {fit.alpha:.3f} +- {fit.alpha_err:.3f} (spinless ideal 1/2); "
+              f"1/L_phi^2 = c0 + Gamma/D_phi: L_0 = {fit.l_phi_0:.1f} a, "
+              f"D_phi = {fit.diffusion:.2f} +- {fit.diffusion_err:.2f} t a^2/hbar "
+              f"(chi2 = {fit.chi2:.2f}, dof = {fit.dof}); transport "
+              f"D = v_F l / 2 = {diff:.2f} +- {diff_err:.2f} (l = {life['l']:.2f} a).", ""]
+    return "\n".join(lines)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--realizations", type=int, default=1000)
     p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--only", choices=sorted(STUDIES), default=None)
+    p.add_argument("--dephasing-realizations", type=int, default=200)
+    p.add_argument("--only", choices=sorted(STUDIES) + ["dephasing"], default=None)
     args = p.parse_args(argv)
-    names = [args.only] if args.only else list(STUDIES)
+    names = [args.only] if args.only else list(STUDIES) + ["dephasing"]
     report = ["# andersonwl validation report", ""]
     for name in names:
-        report.append(study(name, args.realizations, args.workers))
+        if name == "dephasing":
+            report.append(dephasing_study(args.dephasing_realizations, args.workers))
+        else:
+            report.append(study(name, args.realizations, args.workers))
         print(report[-1], flush=True)
     (HERE / "results" / "report.md").write_text("\n".join(report) + "\n")
 
