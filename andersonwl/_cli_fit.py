@@ -1,4 +1,9 @@
-"""``andersonwl fit``: fit a measured magnetoresistance curve with HLN, HLN-SO or ILP.
+"""``andersonwl fit``: fit measured magnetoresistance curves with HLN, HLN-SO or ILP.
+
+One file: one curve and its fit.  Several files: a temperature series, one fit per
+curve and then the dephasing law 1/L_phi^2 = c_0 + A T^p (+ B T^q) fitted to L_phi(T)
+(:func:`andersonwl.dephasing.fit_temperature_series`); temperatures come from
+``--temperatures`` or from a ``# temperature = 1.5 K`` comment line in each file.
 
 The data file is CSV (comma-separated, or whitespace-separated when a line has
 no comma); lines starting with ``#`` and blank lines are ignored.  The first
@@ -10,25 +15,30 @@ sigma in e^2/h.  Everything is read and checked before anything is written.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["register", "main", "read_curve", "to_delta_sigma", "parse_aspect"]
+__all__ = ["register", "main", "read_curve", "read_temperature", "to_delta_sigma",
+           "parse_aspect"]
 
 QUANTITIES = ("auto", "resistance", "sigma")
 
 
 def register(sub):
     p = sub.add_parser(
-        "fit", help="fit a magnetoresistance curve (HLN, HLN-SO or ILP)",
+        "fit", help="fit magnetoresistance curves (HLN, HLN-SO or ILP), or a temperature series",
         description="Read a magnetoresistance curve (field in tesla; R_xx in ohm or sigma in "
                     "e^2/h), convert it to delta_sigma = sigma(B) - sigma(0) per square in "
                     "e^2/h, fit it (with a free constant offset, since the B = 0 reference is "
                     "itself a noisy point), print the parameters with their errors and write "
-                    "a PNG of data and fit.  A malformed file is an error naming its line; "
-                    "nothing is written then.")
-    p.add_argument("data", type=Path, help="CSV file")
+                    "a PNG of data and fit.  With several files (a temperature series) "
+                    "each curve is fitted, then the dephasing law 1/L_phi^2 = c0 + A T^p "
+                    "(+ B T^q) is fitted to L_phi(T), naming the dominant mechanism at each "
+                    "temperature.  A malformed file is an error naming its line; nothing is "
+                    "written then.")
+    p.add_argument("data", type=Path, nargs="+", help="CSV file(s)")
     p.add_argument("--model", choices=("hln", "hln-so", "ilp"), default="hln",
                    help="HLN (alpha, L_phi), HLN with spin-orbit (L_phi, L_so) or ILP for "
                         "Rashba systems (L_phi, L_so); default hln")
@@ -44,8 +54,15 @@ def register(sub):
                         "ratio such as 200/50; default 1); used to convert R_xx")
     p.add_argument("--free-prefactor", action="store_true",
                    help="hln-so/ilp: fit the overall prefactor too (reported as alpha)")
+    p.add_argument("--temperatures", default=None, metavar="T1,T2,...",
+                   help="temperatures in K of the files, in order (default: a '# temperature "
+                        "= T K' comment line in each file)")
+    p.add_argument("--two-laws", action="store_true",
+                   help="series: fit c0 + A T^p + B T^q (e.g. electron-electron and "
+                        "electron-phonon) instead of c0 + A T^p")
     p.add_argument("--out", type=Path, default=None,
-                   help="PNG to write (default: DATA_MODEL_fit.png next to the data)")
+                   help="PNG to write (default: DATA_MODEL_fit.png next to the data; for a "
+                        "series, series_MODEL_fit.png next to the first file)")
     p.set_defaults(func=main)
 
 
@@ -169,6 +186,41 @@ def read_curve(path, columns=None, quantity="auto"):
     return np.array(field), np.array(data), quantity
 
 
+_TEMPERATURE = re.compile(r"^\s*#\s*(?:temperature|T)\s*[=:]\s*([-+0-9.eE]+)\s*(?:K\b.*)?$",
+                          re.IGNORECASE)
+
+
+def read_temperature(path) -> float:
+    """The temperature (K) of a ``# temperature = 1.5 K`` (or ``# T: 1.5``) comment line."""
+    path = Path(path)
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            m = _TEMPERATURE.match(line)
+            if m:
+                try:
+                    t = float(m.group(1))
+                except ValueError:
+                    raise ValueError(f"{path} line {lineno}: temperature {m.group(1)!r} is not "
+                                     "a number") from None
+                if not (math.isfinite(t) and t > 0):
+                    raise ValueError(f"{path} line {lineno}: temperature must be positive, "
+                                     f"got {t:g}")
+                return t
+    raise ValueError(f"{path}: no '# temperature = T K' line; give --temperatures")
+
+
+def _parse_temperatures(text, count):
+    try:
+        values = [float(v) for v in str(text).split(",")]
+    except ValueError:
+        raise ValueError(f"--temperatures must be comma-separated numbers, got {text!r}") from None
+    if len(values) != count:
+        raise ValueError(f"--temperatures has {len(values)} values for {count} files")
+    if not all(math.isfinite(v) and v > 0 for v in values):
+        raise ValueError(f"temperatures must be positive and finite, got {text!r}")
+    return values
+
+
 def _unique_mean(x, y):
     """Sorted unique x with y averaged over repeats."""
     ux, inv = np.unique(x, return_inverse=True)
@@ -217,21 +269,79 @@ def to_delta_sigma(field, data, quantity="resistance", aspect=1.0):
 
 
 def main(args):
+    if len(args.data) > 1:
+        return _series(args)
+    if args.temperatures is not None or args.two_laws:
+        raise ValueError("--temperatures and --two-laws need a series of several files")
+    return _single(args, args.data[0])
+
+
+def _series(args):
+    from .dephasing import fit_temperature_series
+    from .plots import plot_temperature_series
+    aspect = parse_aspect(args.aspect)
+    paths = list(args.data)
+    if len(set(p.resolve() for p in paths)) != len(paths):
+        raise ValueError("a file appears twice in the series")
+    temps = (_parse_temperatures(args.temperatures, len(paths)) if args.temperatures
+             else [read_temperature(p) for p in paths])
+    if len(set(temps)) != len(temps):
+        raise ValueError(f"repeated temperatures {temps}: one curve per temperature")
+    need = 6 if args.two_laws else 4
+    if len(paths) < need:
+        raise ValueError(f"the dephasing law {'with two power laws ' if args.two_laws else ''}"
+                         f"needs at least {need} curves, got {len(paths)}")
+    curves = []
+    for t, path in sorted(zip(temps, paths)):
+        field, data, quantity = read_curve(path, args.columns, args.quantity)
+        b, ds = to_delta_sigma(field, data, quantity, aspect)
+        curves.append((t, b, ds))
+    out = args.out or paths[0].with_name(f"series_{args.model}_fit.png")
+    if not out.parent.is_dir():
+        raise FileNotFoundError(f"the directory of {out} does not exist")
+    fits, law = fit_temperature_series(curves, model=args.model, units="tesla",
+                                       two_laws=args.two_laws, offset=True,
+                                       free_prefactor=args.free_prefactor)
+    # everything read, checked and fitted: now report and write
+    print(f"andersonwl fit: a temperature series of {len(curves)} curves, model {args.model}, "
+          f"L/W = {aspect:g}; lengths in nm")
+    print(f"{'T (K)':>8} {'L_phi (nm)':>18} {'alpha':>14} {'dominant':>11}")
+    for (t, *_), fit, dom in zip(curves, fits, law.dominant):
+        v, e = fit.values, fit.errors
+        alpha = (f"{v['alpha']:.3g} +- {e['alpha']:.2g}" if "alpha" in fit.free
+                 else f"{v['alpha']:.3g} (fixed)")
+        print(f"{t:8.4g} {v['l_phi'] * 1e9:9.4g} +- {e['l_phi'] * 1e9:<6.2g} {alpha:>14} "
+              f"{dom:>11}")
+    v, e = law.values, law.errors
+    terms = f"c0 + A T^p{' + B T^q' if args.two_laws else ''}"
+    saturation = (f"saturation L_phi = {v['c0'] ** -0.5 * 1e9:.4g} nm" if v["c0"] > 0
+                  else "no saturation (c0 = 0)")
+    print(f"1/L_phi^2 = {terms}: p = {v['p']:.3g} +- {e['p']:.2g}"
+          + (f", q = {v['q']:.3g} +- {e['q']:.2g}" if "q" in v else "") + f"; {saturation}")
+    print(f"chi2 = {law.chi2:.3g} for {law.dof} degrees of freedom"
+          + (f" (p-value {law.p_value:.2g})" if math.isfinite(law.p_value) else ""))
+    fig = plot_temperature_series([c[0] for c in curves], fits, law)
+    fig.savefig(out, dpi=120)
+    print(f"wrote {out}")
+    return 0
+
+
+def _single(args, path):
     from .fitting import fit_magnetoconductance
     from .plots import plot_fit
     aspect = parse_aspect(args.aspect)
-    field, data, quantity = read_curve(args.data, args.columns, args.quantity)
+    field, data, quantity = read_curve(path, args.columns, args.quantity)
     b, ds = to_delta_sigma(field, data, quantity, aspect)
     # sigma(0) is one noisy measurement: fit a constant offset so that its
     # error shows in the parameters' errors instead of biasing them
     fit = fit_magnetoconductance(b, ds, model=args.model, units="tesla",
                                  free_prefactor=args.free_prefactor, offset=True)
-    out = args.out or args.data.with_name(f"{args.data.stem}_{args.model}_fit.png")
+    out = args.out or path.with_name(f"{path.stem}_{args.model}_fit.png")
     if not out.parent.is_dir():
         raise FileNotFoundError(f"the directory of {out} does not exist")
     # everything checked and computed: now report and write
     v, e = fit.values, fit.errors
-    print(f"andersonwl fit {args.data} --model {args.model}: {len(b)} points "
+    print(f"andersonwl fit {path} --model {args.model}: {len(b)} points "
           f"({quantity}, L/W = {aspect:g}), units: B in T, lengths in nm, delta_sigma in e^2/h")
     print(f"alpha = {v['alpha']:.6g} +- {e['alpha']:.2g}"
           + ("" if "alpha" in fit.free else "  (fixed)"))
@@ -246,7 +356,7 @@ def main(args):
           f"{fit.reduced_chi2:.4g} (errors scaled by sqrt(reduced chi2))")
     if not fit.success:
         print(f"warning: {fit.message}")
-    fig = plot_fit(fit, title=f"{args.data.name}: {args.model} fit")
+    fig = plot_fit(fit, title=f"{path.name}: {args.model} fit")
     fig.savefig(out, dpi=120)
     print(f"wrote {out}")
     return 0

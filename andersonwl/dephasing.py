@@ -150,7 +150,8 @@ def fit_dephasing(temperature, l_phi, l_phi_err=None, *, two_laws: bool = False,
 
 
 def fit_temperature_series(curves, *, model: str = "hln", units: str = "tesla",
-                           two_laws: bool = False) -> tuple[list, DephasingFit]:
+                           two_laws: bool = False, offset: bool = False,
+                           free_prefactor: bool = False) -> tuple[list, DephasingFit]:
     """One HLN (or HLN-SO, ILP) fit per magnetoconductance curve, then the dephasing law.
 
     Parameters
@@ -160,6 +161,11 @@ def fit_temperature_series(curves, *, model: str = "hln", units: str = "tesla",
         ``units="lattice"``).
     model, units : str
         Passed to :func:`andersonwl.fit_magnetoconductance`.
+    two_laws : bool
+        Fit c_0 + A T^p + B T^q instead of c_0 + A T^p.
+    offset, free_prefactor : bool
+        Passed to :func:`andersonwl.fit_magnetoconductance` (``offset=True`` for
+        measured curves whose sigma(0) reference is itself a noisy point).
 
     Returns
     -------
@@ -170,7 +176,8 @@ def fit_temperature_series(curves, *, model: str = "hln", units: str = "tesla",
     for curve in curves:
         temperature, field, ds, *err = curve
         fit = fit_magnetoconductance(field, ds, model=model, units=units,
-                                     sigma_err=err[0] if err else None)
+                                     sigma_err=err[0] if err else None, offset=offset,
+                                     free_prefactor=free_prefactor)
         fits.append(fit)
         temps.append(float(temperature))
         lp.append(fit.values["l_phi"])

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["new_figure", "plot_magnetoconductance", "plot_fit"]
+__all__ = ["new_figure", "plot_magnetoconductance", "plot_fit", "plot_temperature_series"]
 
 
 def new_figure(ncols: int = 1, *, width: float = 4.0, height: float = 3.2):
@@ -129,4 +129,55 @@ def plot_fit(fit, *, title: str | None = None):
     ax.set_ylabel(r"$\Delta\sigma$  ($e^2/h$)")
     ax.set_title(title or f"{fit.model} fit, reduced chi2 = {fit.reduced_chi2:.3g}", fontsize=10)
     ax.legend(fontsize=7)
+    return fig
+
+
+def plot_temperature_series(temperatures, fits, law):
+    """Curves of a temperature series with their fits, and L_phi(T) with the dephasing law.
+
+    Parameters
+    ----------
+    temperatures : sequence of float
+        K, one per fit.
+    fits : list of MagnetoconductanceFit
+        Tesla units.
+    law : andersonwl.dephasing.DephasingFit
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: delta_sigma (e^2/h) against B (mT), data and fits.  Right: L_phi
+        (nm) against T (K) on log axes, with the fitted law and its terms.
+    """
+    fig, (left, right) = new_figure(2, width=4.6, height=3.6)
+    from matplotlib import colormaps
+    colors = colormaps["viridis"](np.linspace(0, 0.9, len(fits)))
+    for t, fit, c in zip(temperatures, fits, colors):
+        left.plot(fit.field * 1e3, fit.delta_sigma - fit.values.get("offset", 0.0), ".",
+                  ms=2, color=c)
+        grid = np.linspace(0, float(np.max(fit.field)), 300)
+        left.plot(grid * 1e3, fit.predict(grid) - fit.values.get("offset", 0.0), "-", lw=1,
+                  color=c, label=f"{t:g} K")
+    left.set_xlabel("B (mT)")
+    left.set_ylabel(r"$\Delta\sigma$  ($e^2/h$)")
+    left.legend(fontsize=6, ncol=2)
+    t = np.asarray(temperatures, float)
+    lp = np.array([f.values["l_phi"] for f in fits]) * 1e9
+    le = np.array([f.errors["l_phi"] for f in fits]) * 1e9
+    right.errorbar(t, lp, le, fmt="ko", ms=3, label="fits")
+    grid = np.geomspace(t.min() / 1.5, t.max() * 1.5, 200)
+    v = law.values
+    right.plot(grid, law.l_phi(grid) * 1e9, "k-", lw=1, label="law")
+    terms = [("saturation", np.full_like(grid, v["c0"])), (f"T^{v['p']:.2f}", v["A"] * grid ** v["p"])]
+    if "B" in v:
+        terms.append((f"T^{v['q']:.2f}", v["B"] * grid ** v["q"]))
+    for name, term in terms:
+        with np.errstate(divide="ignore"):
+            right.plot(grid, term ** -0.5 * 1e9, ":", lw=1, label=f"{name} alone")
+    right.set_xscale("log")
+    right.set_yscale("log")
+    right.set_ylim(lp.min() / 3, lp.max() * 3)
+    right.set_xlabel("T (K)")
+    right.set_ylabel(r"$L_\phi$ (nm)")
+    right.legend(fontsize=6)
     return fig
