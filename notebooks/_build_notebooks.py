@@ -962,8 +962,8 @@ NB05 = [
     `andersonwl.probes.dephased_conductance(model, seed, dephasing)` computes it; a model
     with `dephasing=Gamma` makes `aw.conductance`, and so the ensemble engine and
     `aw.magnetoconductance`, use it.  It needs every element of the sample's Green's function
-    (a block recursion over the columns) and one dense solve for the probe voltages: about
-    0.04 s per realisation for $30 \times 30$ sites and 0.5 s for $50 \times 50$.
+    (a block recursion over the columns) and one solve for the probe voltages: about
+    0.04 s per realisation for $30 \times 30$ sites and 0.25 s for $50 \times 50$.
     """),
     code('''\
         probe_model = aw.StripModel(length=L_PROBE, width=L_PROBE, energy=0.9, disorder=3.0)

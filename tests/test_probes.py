@@ -43,6 +43,27 @@ def test_probes_keep_onsager(kw):
                      rtol=1e-9, what=f"Onsager with probes, dephasing {d}")
 
 
+@pytest.mark.parametrize("gamma", [0.02, 0.5])
+def test_iterative_probe_solve_matches_dense(gamma, monkeypatch):
+    """GMRES (used above DENSE_MAX_SITES) against the dense solve; Onsager on that path."""
+    import scipy.linalg as la
+
+    from andersonwl import probes
+    m = aw.StripModel(14, 12, 0.6, disorder=2.0, flux=0.02)
+    t = terminal_transmissions(m, 5, gamma)
+    mat = -t[2:, 2:]
+    np.fill_diagonal(mat, t[:, 2:].sum(axis=0))
+    exact = la.solve(mat, t[2:, 0])
+    iterative = probes._probe_voltages(mat.copy(), t[2:, 0].copy(), dense_max=0)
+    assert np.abs(iterative - exact).max() < 1e-11 * np.abs(exact).max()
+    dense_g = dephased_conductance(m, 5, gamma)
+    monkeypatch.setattr(probes, "DENSE_MAX_SITES", 0)
+    assert_close(dephased_conductance(m, 5, gamma), dense_g, rtol=1e-11,
+                 what="g with GMRES probe voltages")
+    assert_close(dephased_conductance(m.replace(flux=-0.02), 5, gamma), dense_g, rtol=1e-9,
+                 what="Onsager with GMRES probe voltages")
+
+
 def test_probe_bad_input():
     m = aw.StripModel(4, 3, 0.5)
     for bad in (-0.1, float("nan"), float("inf")):
