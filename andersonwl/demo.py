@@ -55,15 +55,21 @@ def demo_ladders(quick: bool = False) -> dict[str, dict]:
     model (AII) and the SU(2) model with magnetic impurities (A).  The first
     disorder of each is a diffusive metal with L >> l (weaker disorder would
     leave 10-22 site squares quasi-ballistic, where g of a square still grows
-    with L whatever the class), the second (W = 12) an insulator.  Sizes avoid
+    with L whatever the class), the last (W = 12) an insulator, and the full
+    run has intermediate disorders between them.  Sizes avoid
     lead subband thresholds at E = 1 (W + 1 not divisible by 3).
     """
     sizes = [10, 16] if quick else [10, 16, 22]
     base = dict(length=sizes, width="length", energy=1.0)
+    # the full run adds intermediate disorders, so that beta(ln g) is traced from the
+    # metal to the insulator (and, in AII, through beta = 0 near W_c ~ 6)
+    disorders = {"AI": [5.0, 12.0], "AII": [2.0, 12.0], "A": [3.0, 12.0]} if quick else \
+        {"AI": [5.0, 7.0, 9.0, 12.0], "AII": [2.0, 4.0, 6.0, 8.0, 12.0],
+         "A": [3.0, 6.0, 9.0, 12.0]}
     return {
-        "AI": {**base, "disorder": [5.0, 12.0], "spin_orbit": "rashba", "rashba": 0.0},
-        "AII": {**base, "disorder": [2.0, 12.0], "spin_orbit": "su2"},
-        "A": {**base, "disorder": [3.0, 12.0], "spin_orbit": "su2", "exchange": 1.0},
+        "AI": {**base, "disorder": disorders["AI"], "spin_orbit": "rashba", "rashba": 0.0},
+        "AII": {**base, "disorder": disorders["AII"], "spin_orbit": "su2"},
+        "A": {**base, "disorder": disorders["A"], "spin_orbit": "su2", "exchange": 1.0},
     }
 
 
