@@ -268,6 +268,19 @@ def to_delta_sigma(field, data, quantity="resistance", aspect=1.0):
     return np.abs(b), s - s0
 
 
+def _delta_sigma(path, args, aspect):
+    """(|B|, delta_sigma, quantity) of one data file, with the command's column options."""
+    field, data, quantity = read_curve(path, args.columns, args.quantity)
+    return (*to_delta_sigma(field, data, quantity, aspect), quantity)
+
+
+def _output(out):
+    """The PNG path, checked before anything is fitted or written."""
+    if not out.parent.is_dir():
+        raise FileNotFoundError(f"the directory of {out} does not exist")
+    return out
+
+
 def main(args):
     if len(args.data) > 1:
         return _series(args)
@@ -291,14 +304,9 @@ def _series(args):
     if len(paths) < need:
         raise ValueError(f"the dephasing law {'with two power laws ' if args.two_laws else ''}"
                          f"needs at least {need} curves, got {len(paths)}")
-    curves = []
-    for t, path in sorted(zip(temps, paths)):
-        field, data, quantity = read_curve(path, args.columns, args.quantity)
-        b, ds = to_delta_sigma(field, data, quantity, aspect)
-        curves.append((t, b, ds))
-    out = args.out or paths[0].with_name(f"series_{args.model}_fit.png")
-    if not out.parent.is_dir():
-        raise FileNotFoundError(f"the directory of {out} does not exist")
+    curves = [(t, *_delta_sigma(path, args, aspect)[:2])
+              for t, path in sorted(zip(temps, paths))]
+    out = _output(args.out or paths[0].with_name(f"series_{args.model}_fit.png"))
     fits, law = fit_temperature_series(curves, model=args.model, units="tesla",
                                        two_laws=args.two_laws, offset=True,
                                        free_prefactor=args.free_prefactor)
@@ -330,15 +338,12 @@ def _single(args, path):
     from .fitting import fit_magnetoconductance
     from .plots import plot_fit
     aspect = parse_aspect(args.aspect)
-    field, data, quantity = read_curve(path, args.columns, args.quantity)
-    b, ds = to_delta_sigma(field, data, quantity, aspect)
+    b, ds, quantity = _delta_sigma(path, args, aspect)
     # sigma(0) is one noisy measurement: fit a constant offset so that its
     # error shows in the parameters' errors instead of biasing them
     fit = fit_magnetoconductance(b, ds, model=args.model, units="tesla",
                                  free_prefactor=args.free_prefactor, offset=True)
-    out = args.out or path.with_name(f"{path.stem}_{args.model}_fit.png")
-    if not out.parent.is_dir():
-        raise FileNotFoundError(f"the directory of {out} does not exist")
+    out = _output(args.out or path.with_name(f"{path.stem}_{args.model}_fit.png"))
     # everything checked and computed: now report and write
     v, e = fit.values, fit.errors
     print(f"andersonwl fit {path} --model {args.model}: {len(b)} points "

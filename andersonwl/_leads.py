@@ -147,12 +147,12 @@ def slice_hamiltonian(lead, norbs):
 
 
 def block_diag_dense(blocks):
-    """Dense block-diagonal matrix of (S, k, k) blocks."""
-    S, k = blocks.shape[0], blocks.shape[-1]
-    out = np.zeros((S, k, S, k), dtype=complex)
+    """Dense block-diagonal matrices of (..., S, k, k) blocks: shape (..., S k, S k)."""
+    *lead, S, k, _ = blocks.shape
+    out = np.zeros((*lead, S, k, S, k), dtype=complex)
     iy = np.arange(S)
-    out[iy, :, iy, :] = blocks
-    return out.reshape(S * k, S * k)
+    out[..., iy, :, iy, :] = np.moveaxis(blocks, -3, 0)
+    return out.reshape(*lead, S * k, S * k)
 
 
 def _sqrt_gamma(sigma, nmodes):

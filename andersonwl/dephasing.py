@@ -213,10 +213,9 @@ class ProbeSeriesFit:
         Jackknife groups of realisations.
     replicates : numpy.ndarray
         (groups, 1 + curves): alpha and the L_phi of each jackknife replicate,
-        for the errors of derived quantities (e.g. of L_phi differences, which
-        are much smaller than the errors of the L_phi themselves because the
-        curves share their realisations): sqrt((groups - 1) / groups *
-        sum((q_k - q)^2)).
+        for the errors of derived quantities (:meth:`jackknife_error`), e.g. of
+        L_phi differences, which are much smaller than the errors of the L_phi
+        themselves because the curves share their realisations.
     """
     dephasing: np.ndarray
     alpha: float
@@ -234,6 +233,14 @@ class ProbeSeriesFit:
     shared: object
     groups: int
     replicates: np.ndarray
+
+    def jackknife_error(self, replicate_values, value):
+        """Grouped-jackknife error sqrt((k - 1)/k sum_j (q_j - q)^2) of a derived quantity.
+
+        ``replicate_values`` (k, ...) holds q computed from each replicate
+        (e.g. from ``replicates``), ``value`` q from the full ensemble.
+        """
+        return _jackknife_error(replicate_values, value)
 
     @property
     def l_phi_0(self) -> float:
@@ -253,6 +260,12 @@ class ProbeSeriesFit:
              f"(chi2 = {self.chi2:.3g}, dof = {self.dof})"])
 
     __str__ = summary
+
+
+def _jackknife_error(replicate_values, value):
+    reps = np.asarray(replicate_values, float)
+    k = reps.shape[0]
+    return np.sqrt((k - 1) / k * np.sum((reps - value) ** 2, axis=0))
 
 
 def _law(gammas, y, weights):
@@ -336,8 +349,8 @@ def fit_probe_series(datasets, *, max_flux: float | None = None,
         if keep.sum() < 2:
             raise ValueError(f"fewer than two non-zero fluxes at or below max_flux={max_flux}")
         # per-realisation paired differences, per square
-        diff = (np.asarray(ds["g"].values, float)[keep] - np.asarray(ds["g"].values, float)[0])
-        diff = diff * float(ds.attrs["aspect_ratio"])
+        g = np.asarray(ds["g"].values, float)
+        diff = (g[keep] - g[0]) * float(ds.attrs["aspect_ratio"])
         curves.append((flux[keep], diff, np.asarray(ds["delta_sigma_err"].values, float)[keep]))
 
     def analyse(mask):
@@ -348,16 +361,13 @@ def fit_probe_series(datasets, *, max_flux: float | None = None,
     label = np.arange(seeds.size) * groups // seeds.size
     reps = np.array([analyse(label != k)[1] for k in range(groups)])
 
-    def jack(values, full_value):
-        return np.sqrt((groups - 1) / groups * np.sum((values - full_value) ** 2, axis=0))
-
-    err = jack(reps, theta)
+    err = _jackknife_error(reps, theta)
     inv2 = theta[1:] ** -2.0
-    inv2_err = jack(reps[:, 1:] ** -2.0, inv2)
+    inv2_err = _jackknife_error(reps[:, 1:] ** -2.0, inv2)
     weights = 1.0 / inv2_err
     c0, slope = _law(gammas, inv2, weights)
     laws = np.array([_law(gammas, r[1:] ** -2.0, weights) for r in reps])
-    c0_err, slope_err = jack(laws, np.array([c0, slope]))
+    c0_err, slope_err = _jackknife_error(laws, np.array([c0, slope]))
     if not slope > 0:
         raise ValueError("1/L_phi^2 does not grow with the dephasing: no rate law to fit "
                          f"(slope {slope:.3g})")
@@ -366,6 +376,6 @@ def fit_probe_series(datasets, *, max_flux: float | None = None,
     chi2 = float(np.sum(((inv2 - c0 - slope * gammas) * weights) ** 2))
     return ProbeSeriesFit(
         dephasing=gammas, alpha=float(theta[0]), alpha_err=float(err[0]), l_phi=theta[1:],
-        l_phi_err=err[1:], b_phi=b_phi, b_phi_err=jack(b_reps, b_phi), c0=c0,
+        l_phi_err=err[1:], b_phi=b_phi, b_phi_err=_jackknife_error(b_reps, b_phi), c0=c0,
         c0_err=float(c0_err), diffusion=1.0 / slope, diffusion_err=float(slope_err) / slope**2,
         chi2=chi2, dof=int(gammas.size - 2), shared=full, groups=int(groups), replicates=reps)

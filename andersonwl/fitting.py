@@ -51,6 +51,7 @@ Conventions (stated here once, used by every function of the module)
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -426,6 +427,19 @@ def _shape(model, b, h_phi, h_so):
     return out
 
 
+def _whitener(sigma_err, n):
+    """v -> weighted residuals (along axis 0) for checked errors of n points.
+
+    ``sigma_err``: None (unit weights), standard errors (v / sigma) or a
+    positive-definite covariance C = L L^T (L^-1 v).
+    """
+    if sigma_err is not None and np.ndim(sigma_err) == 2:
+        chol = np.linalg.cholesky(sigma_err)
+        return lambda v: linalg.solve_triangular(chol, v, lower=True)
+    w = np.ones(n) if sigma_err is None else 1.0 / np.asarray(sigma_err)
+    return lambda v: v * (w if v.ndim == 1 else w[:, None])
+
+
 def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sigma_err=None,
                            *, free_prefactor=False, offset=False,
                            alpha=None) -> MagnetoconductanceFit:
@@ -506,7 +520,7 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
     y = _as_1d("delta_sigma", delta_sigma)
     if b.shape != y.shape:
         raise ValueError(f"field and delta_sigma have different lengths ({b.size} and {y.size})")
-    err, chol = None, None
+    err = None
     if sigma_err is not None:
         err = np.asarray(sigma_err, dtype=float)
         if err.ndim == 2:
@@ -518,16 +532,16 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
                 raise ValueError("sigma_err contains NaN or infinite values")
             if not np.allclose(err, err.T, rtol=1e-10, atol=0.0):
                 raise ValueError("the covariance sigma_err is not symmetric")
-            try:
-                chol = np.linalg.cholesky(err)
-            except np.linalg.LinAlgError:
-                raise ValueError("the covariance sigma_err is not positive definite") from None
         else:
             err = _as_1d("sigma_err", err)
             if err.shape != y.shape:
                 raise ValueError(f"sigma_err has length {err.size}, delta_sigma {y.size}")
             if np.any(err <= 0):
                 raise ValueError("sigma_err must be positive")
+    try:
+        whiten = _whitener(err, y.size)
+    except np.linalg.LinAlgError:
+        raise ValueError("the covariance sigma_err is not positive definite") from None
     for name, flag in (("free_prefactor", free_prefactor), ("offset", offset)):
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
@@ -553,13 +567,6 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
 
     bref = float(absb.max())
     bs = absb / bref                                 # scaled fields in (0, 1]
-    w = np.ones_like(y) if err is None or chol is not None else 1.0 / err
-
-    def whiten(v):
-        """Weighted residuals: v / sigma, or L^-1 v for a covariance C = L L^T (axis 0)."""
-        if chol is not None:
-            return linalg.solve_triangular(chol, v, lower=True)
-        return v * (w if v.ndim == 1 else w[:, None])
 
     bmin = float(bs[bs > 0].min())
     lo, hi = math.log(bmin) - 9.0, 9.0               # bounds on ln(B_x / bref)
@@ -684,7 +691,10 @@ class SharedAlphaFit:
     fits : list of MagnetoconductanceFit
         Per-curve HLN fits with alpha held at the shared value (for plots and
         predictions; their own errors ignore the uncertainty of alpha).
+        Computed on first access.
     units : str
+    curves : tuple
+        The curves fitted, as (field, delta_sigma, sigma_err or None).
     """
 
     alpha: float
@@ -697,12 +707,17 @@ class SharedAlphaFit:
     dof: int
     reduced_chi2: float
     p_value: float | None
-    fits: list
     units: str
+    curves: tuple
+
+    @functools.cached_property
+    def fits(self) -> list:
+        return [fit_magnetoconductance(f, y, "hln", self.units, e, alpha=self.alpha)
+                for f, y, e in self.curves]
 
     def summary(self) -> str:
         unit = "a" if self.units == "lattice" else "m"
-        lines = [f"shared-alpha HLN fit of {len(self.fits)} curves ({self.units} units)",
+        lines = [f"shared-alpha HLN fit of {len(self.curves)} curves ({self.units} units)",
                  f"  alpha = {self.alpha:.4g} +- {self.alpha_err:.2g}"]
         for i, (lp, le) in enumerate(zip(self.l_phi, self.l_phi_err)):
             lines.append(f"  curve {i}: l_phi = {lp:.4g} +- {le:.2g} {unit}")
@@ -761,21 +776,13 @@ def fit_shared_alpha(curves, units="lattice") -> SharedAlphaFit:
     for f in free:
         absb = np.abs(f.field)
         bref = float(absb.max())
-        if f.sigma_err is None:
-            chol, w = None, np.ones_like(f.delta_sigma)
-        elif np.ndim(f.sigma_err) == 2:
-            chol, w = np.linalg.cholesky(f.sigma_err), None
-        else:
-            chol, w = None, 1.0 / f.sigma_err
-        prepared.append((absb / bref, f.delta_sigma, bref, chol, w))
+        prepared.append((absb / bref, f.delta_sigma, bref,
+                         _whitener(f.sigma_err, f.delta_sigma.size)))
 
     def residuals(theta):
         a = theta[0]
-        out = []
-        for (bs, y, _, chol, w), t in zip(prepared, theta[1:]):
-            r = a * _shape("hln", bs, math.exp(t), 0.0) - y
-            out.append(linalg.solve_triangular(chol, r, lower=True) if chol is not None else r * w)
-        return np.concatenate(out)
+        return np.concatenate([whiten(a * _shape("hln", bs, math.exp(t), 0.0) - y)
+                               for (bs, y, _, whiten), t in zip(prepared, theta[1:])])
 
     alpha0 = float(np.median([f.values["alpha"] for f in free]))
     start = [fit_magnetoconductance(c[0], c[1], "hln", units, c[2] if with_err else None,
@@ -798,10 +805,8 @@ def fit_shared_alpha(curves, units="lattice") -> SharedAlphaFit:
     l_phi = np.array([float(characteristic_length(b, units)) for b in b_phi])
     dtheta = np.concatenate([[1.0], -0.5 * l_phi])     # L ~ B^-1/2: dL/dln B = -L/2
     cov = cov_theta * np.outer(dtheta, dtheta)
-    fits = [fit_magnetoconductance(c[0], c[1], "hln", units, c[2] if with_err else None,
-                                   alpha=alpha) for c in curves]
     return SharedAlphaFit(
         alpha=alpha, alpha_err=float(math.sqrt(cov[0, 0])), l_phi=l_phi,
         l_phi_err=np.sqrt(np.diag(cov)[1:]), b_phi=b_phi, covariance=cov, chi2=chi2, dof=dof,
         reduced_chi2=chi2 / dof, p_value=float(stats.chi2.sf(chi2, dof)) if with_err else None,
-        fits=fits, units=units)
+        units=units, curves=tuple((c[0], c[1], c[2] if with_err else None) for c in curves))

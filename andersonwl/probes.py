@@ -45,7 +45,8 @@ import numpy as np
 import scipy.linalg as la
 
 from ._hamiltonian import model_arrays
-from ._leads import as_blocks, cross_section, lead_data, slice_layout, slice_values, transverse_hops
+from ._leads import (as_blocks, block_diag_dense, cross_section, lead_data, slice_layout,
+                     slice_values, transverse_hops)
 from ._random import check_seed
 from .rgf import _inv
 
@@ -74,11 +75,8 @@ def _blocks(model, seed, dephasing):
     d[:, np.arange(n), np.arange(n)] += 0.5j * dephasing
     d[0] -= leads.sigma_left
     d[-1] -= leads.sigma_right
-    hx = as_blocks(sample.hop_x, k, 1)                  # (L-1, S, k, k) site blocks
-    S = n // k
-    v = np.zeros((L - 1, S, k, S, k), dtype=complex)
-    v[:, np.arange(S), :, np.arange(S), :] = hx.transpose(1, 0, 2, 3)
-    return d, v.reshape(L - 1, n, n), leads
+    v = block_diag_dense(as_blocks(sample.hop_x, k, 1))   # (L-1, S, k, k) site blocks
+    return d, v, leads
 
 
 def _dense(d, v):

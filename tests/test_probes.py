@@ -110,11 +110,6 @@ def test_cusp_amplitude_falls_monotonically_with_dephasing():
         assert drop.mean() > 3 * se, f"cusp did not shrink: drop {drop.mean():.4f} +- {se:.4f}"
 
 
-def _jackknife_error(per_group_values, full_value):
-    k = len(per_group_values)
-    return float(np.sqrt((k - 1) / k * np.sum((np.asarray(per_group_values) - full_value) ** 2)))
-
-
 def test_dephasing_widens_the_cusp_and_shortens_l_phi():
     """The cusp widens and the fitted L_phi falls as the probe coupling grows.
 
@@ -145,7 +140,7 @@ def test_dephasing_widens_the_cusp_and_shortens_l_phi():
     reps = fit.replicates[:, 1:]
     for i in range(len(gammas) - 1):
         drop = fit.l_phi[i] - fit.l_phi[i + 1]
-        err = _jackknife_error(reps[:, i] - reps[:, i + 1], drop)
+        err = fit.jackknife_error(reps[:, i] - reps[:, i + 1], drop)
         assert drop > 3 * err, (f"L_phi did not fall from dephasing {gammas[i]} to "
                                 f"{gammas[i + 1]}: drop {drop:.3f} +- {err:.3f}\n{fit}")
         assert fit.b_phi[i + 1] > fit.b_phi[i]

@@ -100,7 +100,7 @@ def dephasing_study(realizations, workers, seed=2026):
         atomic_write_netcdf(ds, out)
         sweeps.append(ds)
     fit = fit_probe_series(sweeps)
-    life = transport_lifetime(model.replace(length=10), realizations=100, seed=seed)
+    life = transport_lifetime(model, realizations=100, seed=seed)
     diff, diff_err = life["v_f"] * life["l"] / 2, life["v_f"] * life["tau_tr_err"] * life["v_f"] / 2
     elapsed = time.perf_counter() - t0
     lines = ["## dephasing: L_phi against the probe coupling", "",
