@@ -26,6 +26,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt requirements/build.txt
 	touch $@
 
 test: venv
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 demo: venv

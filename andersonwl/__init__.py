@@ -1,41 +1,62 @@
 """andersonwl: weak localization, weak anti-localization and scaling in disordered conductors.
 
-The pipeline, as modules: models (:mod:`andersonwl.models`), Kwant systems
-(:mod:`andersonwl.systems`), transport engines (:mod:`andersonwl.transport`),
-symmetry analysis (:mod:`andersonwl.symmetry`), then ensembles, analysis,
-plots and the command line.
+The pipeline, one subpackage per stage: models (:class:`StripModel`) and
+their Hamiltonian (:mod:`andersonwl.hamiltonian`) -> engines (one
+realisation: :mod:`andersonwl.engines`) -> ensembles (many realisations:
+:mod:`andersonwl.ensemble`) -> simulations (physics protocols:
+:mod:`andersonwl.simulations`) -> analysis (pure functions of data:
+:mod:`andersonwl.analysis`) -> plotting and the command line.
 
 Conventions: square lattice, a = 1, t = 1, energies from the band centre,
 box disorder in [-W/2, W/2], flux per plaquette in units of h/e,
 g = G/(e^2/h) summed over spin.  See :mod:`andersonwl.models`.
 """
 
+from __future__ import annotations
+
 from ._version import __version__
+
+# analysis
+from .analysis import (
+                      beta_function,
+                      classify_cusp,
+                      finite_size_scaling,
+                      fit_magnetoconductance,
+                      perturbative_beta,
+)
+
+# engines: one realisation
+from .engines import (
+                      ENGINES,
+                      choose_engine,
+                      conductance,
+                      open_channels,
+                      scattering_matrix,
+                      transmission_eigenvalues,
+)
+from .engines.kwant_engine import kwant_params, make_system
+from .engines.rgf import conductance_vs_length
+from .engines.symmetry import find_symmetries, symmetry_class
+from .engines.transfer import localization_length
+
+# ensembles and simulations
+from .ensemble import load_experiment, run
+
+# models
 from .models import StripModel
-from .symmetry import find_symmetries, symmetry_class
-from .systems import kwant_params, make_system
-from .transport import conductance, open_channels, scattering_matrix, transmission_eigenvalues
-from .rgf import conductance_vs_length
-from .transfer import localization_length
-from .ensemble import run
-from .fitting import fit_magnetoconductance
-from .magnetoconductance import classify_cusp, magnetoconductance
+from .simulations import magnetoconductance
 
 __all__ = [
-    "run",
-    "magnetoconductance",
-    "fit_magnetoconductance",
-    "classify_cusp",
     "__version__",
+    # models
     "StripModel",
-    "conductance",
-    "open_channels",
-    "scattering_matrix",
-    "transmission_eigenvalues",
-    "conductance_vs_length",
-    "localization_length",
-    "symmetry_class",
-    "find_symmetries",
-    "make_system",
-    "kwant_params",
+    # engines
+    "conductance", "open_channels", "scattering_matrix", "transmission_eigenvalues",
+    "conductance_vs_length", "localization_length", "symmetry_class", "find_symmetries",
+    "make_system", "kwant_params", "ENGINES", "choose_engine",
+    # ensembles and simulations
+    "run", "load_experiment", "magnetoconductance",
+    # analysis
+    "fit_magnetoconductance", "classify_cusp", "beta_function", "perturbative_beta",
+    "finite_size_scaling",
 ]

@@ -1,3 +1,5 @@
+"""Entry point of ``python -m andersonwl``: run the command-line interface."""
+
 import sys
 
 from .cli import main

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["hash64", "uniform", "normal", "check_seed"]
+from . import _checks
+
+__all__ = ["hash64", "uniform", "normal", "check_seed", "realization_seeds", "SEED_STREAM"]
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -33,12 +35,7 @@ def check_seed(seed) -> int:
     Seeds are non-negative integers below 2**63 (NumPy integers are accepted,
     booleans and floats are not).
     """
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
-    seed = int(seed)
-    if not 0 <= seed <= _MAX_SEED:
-        raise ValueError(f"seed must be in [0, 2**63 - 1], got {seed}")
-    return seed
+    return _checks.integer("seed", seed, minimum=0, maximum=_MAX_SEED)
 
 
 def _mix(z):
@@ -89,3 +86,27 @@ def normal(seed, stream, *coords):
     u1 = uniform(seed, stream, *coords)
     u2 = uniform(seed, stream + 1, *coords)
     return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+
+
+#: The stream of realisation seeds (the disorder uses streams below 100).
+SEED_STREAM = 1000
+
+
+def realization_seeds(seed: int, n: int) -> np.ndarray:
+    """Disorder seeds of the first ``n`` realisations of an ensemble with base ``seed``.
+
+    The one seed rule of andersonwl, used by every simulation (ensembles,
+    sweeps, lifetimes, the Ioffe-Regel estimate): realisation ``r`` has the
+    disorder seed ``hash64(seed, SEED_STREAM, r) >> 1``, a pure function of
+    (seed, r) below 2**63.  Ensembles with different base seeds do not share
+    realisations by accident (as ``seed + r`` would: seed 1 realisation 0 is
+    seed 0 realisation 1), and the first ``n`` seeds do not depend on ``n``.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n,)
+    """
+    seed = check_seed(seed)
+    n = _checks.integer("n", n, minimum=0)
+    h = hash64(seed, SEED_STREAM, np.arange(n, dtype=np.uint64))
+    return (h >> np.uint64(1)).astype(np.int64)

@@ -18,58 +18,25 @@ Conventions (used everywhere in andersonwl)
   invariant; the phase around a plaquette (counter-clockwise) is 2 pi flux.
 * g = G / (e^2/h).  For spinful models g is summed over spin.  The spinless
   model describes one spin species: a spin-degenerate sample without
-  spin-orbit coupling has twice its g (set ``spin_orbit="rashba"`` with
-  ``rashba=0`` to simulate the degenerate spinful model explicitly).
+  spin-orbit coupling has twice its g (``spinful=True`` simulates the
+  degenerate spinful model explicitly).
+* Spin content is explicit and fixed per model: ``spinful`` is resolved once,
+  at construction, and never changes because a coupling becomes zero
+  (``model.replace(rashba=0)`` of a Rashba model is still spinful).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-import math
-from numbers import Integral, Real
 
 import numpy as np
+
+from . import _checks, bands
 
 __all__ = ["StripModel", "SPIN_ORBIT_KINDS", "DISORDER_KINDS"]
 
 SPIN_ORBIT_KINDS = (None, "rashba", "su2")
 DISORDER_KINDS = ("box", "gaussian")
-
-
-def _check_size(name, value):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value}")
-    return int(value)
-
-
-def _check_real(name, value, *, nonnegative=False):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise ValueError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    if nonnegative and value < 0:
-        raise ValueError(f"{name} must be non-negative, got {value}")
-    return value
-
-
-@functools.lru_cache(maxsize=256)
-def rashba_band_edge(rashba: float) -> float:
-    """Largest |E| of the clean 2D Rashba band.
-
-    E(k) = -2 (cos kx + cos ky) +- rashba * sqrt(sin^2 kx + sin^2 ky)
-    (t = 1, a = 1); evaluated on a fine k grid.  Equals 4 for rashba = 0.
-    """
-    if rashba == 0:
-        return 4.0
-    k = np.linspace(-np.pi, np.pi, 401)
-    kx, ky = np.meshgrid(k, k)
-    e0 = -2 * (np.cos(kx) + np.cos(ky))
-    s = abs(rashba) * np.sqrt(np.sin(kx) ** 2 + np.sin(ky) ** 2)
-    return float(max(np.max(np.abs(e0 + s)), np.max(np.abs(e0 - s))))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,15 +87,26 @@ class StripModel:
         it scatters mostly forward (tau_tr > tau_q).  Lattice constants.
     dephasing : float, optional
         Coupling Gamma >= 0 (units of t) of a Buttiker voltage probe on every
-        site (:mod:`andersonwl.probes`); 0 (the default) is fully coherent.
+        site (:mod:`andersonwl.engines.probes`); 0 (the default) is fully coherent.
         A probe alone gives an electron the lifetime hbar/Gamma.  The
         conductance is then the effective two-terminal one with zero probe
         currents, which keeps g(flux) = g(-flux).
+    spinful : bool or None, optional
+        Two orbitals (spin up, down along z) per site.  None (the default) is
+        resolved at construction: spinful when ``spin_orbit`` is set, ``rashba``
+        is non-zero or ``exchange > 0``, else spinless; the resolved bool is
+        stored, so derived models (:meth:`replace`) keep their spin content.
+        ``spinful=True`` alone is the spin-degenerate model (two species, class
+        AI, g twice the spinless g); ``spinful=False`` with a spin coupling is
+        an error.
 
     Notes
     -----
-    The model is spinful (two orbitals per site) when ``spin_orbit`` is set
-    or ``exchange > 0``, otherwise spinless.  Random values (on-site energies,
+    The degeneracy factors follow from the Hamiltonian, never from a flag:
+    a spinful model without spin-orbit coupling or exchange has two
+    degenerate spin species (:attr:`spin_degeneracy` = 2); with them it has
+    none (1), and in class AII every transmission eigenvalue is Kramers
+    degenerate.  Random values (on-site energies,
     exchange directions, SU(2) bonds) are pure functions of (seed, site) via
     :mod:`andersonwl._random`: a site's value does not depend on the sample
     size, the order of work or the number of workers.
@@ -136,9 +114,12 @@ class StripModel:
     Raises
     ------
     ValueError
-        On non-positive or non-integer sizes, NaN or infinite numbers, negative
-        disorder or exchange, unknown kinds, contradictory settings (``rashba``
-        with ``spin_orbit="su2"``) and energies outside the clean band.
+        On non-positive sizes, NaN or infinite numbers, negative disorder or
+        exchange, unknown kinds, contradictory settings (``rashba`` with
+        ``spin_orbit="su2"``, ``spinful=False`` with a spin coupling) and
+        energies outside the clean band.
+    TypeError
+        On arguments of the wrong type (a string or a float for a size, ...).
     """
 
     length: int
@@ -153,66 +134,70 @@ class StripModel:
     height: int = 1
     correlation_length: float = 0.0
     dephasing: float = 0.0
+    spinful: bool | None = None
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
-        set_("length", _check_size("length", self.length))
-        set_("width", _check_size("width", self.width))
-        set_("height", _check_size("height", self.height))
-        set_("energy", _check_real("energy", self.energy))
-        set_("disorder", _check_real("disorder", self.disorder, nonnegative=True))
-        set_("flux", _check_real("flux", self.flux))
-        set_("rashba", _check_real("rashba", self.rashba))
-        set_("exchange", _check_real("exchange", self.exchange, nonnegative=True))
-        set_("correlation_length",
-             _check_real("correlation_length", self.correlation_length, nonnegative=True))
-        set_("dephasing", _check_real("dephasing", self.dephasing, nonnegative=True))
+        for name in ("length", "width", "height"):
+            set_(name, _checks.integer(name, getattr(self, name), minimum=1))
+        set_("energy", _checks.real("energy", self.energy))
+        set_("flux", _checks.real("flux", self.flux))
+        set_("rashba", _checks.real("rashba", self.rashba))
+        for name in ("disorder", "exchange", "correlation_length", "dephasing"):
+            set_(name, _checks.real(name, getattr(self, name), minimum=0))
         if self.correlation_length > 20:
             raise ValueError("correlation_length above 20 lattice constants is not supported "
                              "(the kernel sum grows as correlation_length^dimension)")
-        if self.spin_orbit not in SPIN_ORBIT_KINDS:
-            raise ValueError(
-                f"spin_orbit must be one of {SPIN_ORBIT_KINDS}, got {self.spin_orbit!r}")
-        if self.disorder_kind not in DISORDER_KINDS:
-            raise ValueError(
-                f"disorder_kind must be one of {DISORDER_KINDS}, got {self.disorder_kind!r}")
+        _checks.choice("spin_orbit", self.spin_orbit, SPIN_ORBIT_KINDS)
+        _checks.choice("disorder_kind", self.disorder_kind, DISORDER_KINDS)
         if self.rashba != 0 and self.spin_orbit == "su2":
             raise ValueError("rashba and spin_orbit='su2' contradict each other: "
                              "the SU(2) model has its own random spin-orbit hopping")
         if self.rashba != 0 and self.spin_orbit is None:
             set_("spin_orbit", "rashba")
+        coupled = self.spin_orbit is not None or self.exchange > 0
+        if self.spinful is None:
+            set_("spinful", coupled)
+        else:
+            set_("spinful", _checks.boolean("spinful", self.spinful))
+            if coupled and not self.spinful:
+                raise ValueError("spinful=False contradicts a spin coupling (spin_orbit="
+                                 f"{self.spin_orbit!r}, exchange={self.exchange}): drop "
+                                 "spinful, or write spinful=True")
         if self.height > 1 and self.spin_orbit == "rashba":
             raise ValueError("Rashba coupling is defined for 2D strips (height=1) only")
         if self.height > 1:
             edge = 6.0
         else:
-            edge = rashba_band_edge(self.rashba) if self.spin_orbit == "rashba" else 4.0
+            edge = bands.rashba_band_edge(self.rashba) if self.spin_orbit == "rashba" else 4.0
         if not abs(self.energy) < edge:
             raise ValueError(f"energy {self.energy} lies outside the clean band "
                              f"(-{edge:.6g}, {edge:.6g})")
-        if self.spin_orbit != "rashba":
-            # the hard-wall lead of width W (and height H) has its lowest and
-            # highest subband edges at -+(2 + 2 cos(pi / (W + 1)) [+ 2 cos(pi / (H + 1))]).
-            lead_edge = 2 + 2 * math.cos(math.pi / (self.width + 1))
-            if self.height > 1:
-                lead_edge += 2 * math.cos(math.pi / (self.height + 1))
-            if not abs(self.energy) < lead_edge:
-                raise ValueError(
-                    f"energy {self.energy} has no open channel in a lead of width "
-                    f"{self.width} (its band is (-{lead_edge:.6g}, {lead_edge:.6g}))")
-            if self.flux == 0:
-                self._check_thresholds()
 
-    def _check_thresholds(self):
-        """Refuse energies at a subband threshold of the clean lead (zero-velocity channel).
+    def check_leads(self) -> None:
+        """Refuse energies with no open lead channel or at a lead subband threshold.
 
-        Lead subbands: E = eps_n +- 2 with eps_n = -2 cos(n pi/(W+1)) [- 2 cos(m pi/(H+1))].
+        Called by every engine that attaches leads (conductance), not by the
+        lead-free transfer-matrix engine.  Exact for the plain hard-wall lead
+        (spinless or spin-degenerate, SU(2) leads included, no field):
+        subbands E = eps_n +- 2 cos k (:mod:`andersonwl.bands`); with Rashba
+        coupling or a field the leads' own mode solver refuses thresholds
+        (:mod:`andersonwl.engines.leads`).
+
+        Raises
+        ------
+        ValueError
+            Naming the lead band or the threshold, and what to change.
         """
-        eps = -2 * np.cos(np.arange(1, self.width + 1) * np.pi / (self.width + 1))
-        if self.height > 1:
-            epz = -2 * np.cos(np.arange(1, self.height + 1) * np.pi / (self.height + 1))
-            eps = (eps[:, None] + epz[None, :]).ravel()
-        edges = np.concatenate([eps - 2, eps + 2])
+        if self.spin_orbit == "rashba" and self.rashba != 0:
+            return
+        edge = bands.lead_band_edge(self.width, self.height)
+        if not abs(self.energy) < edge:
+            raise ValueError(f"energy {self.energy} has no open channel in a lead of width "
+                             f"{self.width} (its band is (-{edge:.6g}, {edge:.6g}))")
+        if self.flux != 0:
+            return
+        edges = bands.subband_thresholds(self.width, self.height)
         near = np.abs(edges - self.energy) < 1e-6
         if np.any(near):
             raise ValueError(f"energy {self.energy} lies at a subband threshold of the lead "
@@ -221,9 +206,16 @@ class StripModel:
 
     # ------------------------------------------------------------------
     @property
-    def spinful(self) -> bool:
-        """True when the model carries spin 1/2 (two orbitals per site)."""
-        return self.spin_orbit is not None or self.exchange > 0
+    def spin_degeneracy(self) -> int:
+        """Degenerate spin species: 2 if spinful without spin-orbit or exchange, else 1.
+
+        A spinful model without spin-orbit coupling or exchange has a
+        Hamiltonian that commutes with every spin rotation, hence two
+        degenerate species.  The spinless model is one species (1).  Kramers degeneracy of class AII
+        is a different thing (a property of the transmission eigenvalues).
+        """
+        spin_free = self.exchange == 0 and self.spin_orbit != "su2" and self.rashba == 0
+        return 2 if (self.spinful and spin_free) else 1
 
     @property
     def dimension(self) -> int:
@@ -235,7 +227,7 @@ class StripModel:
         """Orbitals per site: 2 when spinful, else 1."""
         return 2 if self.spinful else 1
 
-    def replace(self, **changes) -> "StripModel":
+    def replace(self, **changes) -> StripModel:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
 
@@ -245,4 +237,5 @@ class StripModel:
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
+        """Names of the model's fields, in the order of their definition."""
         return tuple(f.name for f in dataclasses.fields(cls))

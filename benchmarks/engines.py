@@ -5,7 +5,7 @@
 For every geometry (length L x width W, E = 0.5, box disorder W_dis = 2) the
 same realisations are computed by
 
-* ``rgf``: :func:`andersonwl.rgf.conductance_rgf` (``engine="rgf"``);
+* ``rgf``: :func:`andersonwl.engines.rgf.conductance_rgf` (``engine="rgf"``);
 * ``kwant``: ``andersonwl.conductance(model, seed, engine="kwant")`` (MUMPS,
   lead modes precalculated once, only the t block);
 * ``tutorial``: Kwant used directly as its tutorials do: the system is built
@@ -36,7 +36,7 @@ import kwant  # noqa: E402
 import numpy as np  # noqa: E402
 
 import andersonwl as aw  # noqa: E402
-from andersonwl.rgf import conductance_rgf, conductance_vs_length  # noqa: E402
+from andersonwl.engines.rgf import conductance_rgf, conductance_vs_length  # noqa: E402
 
 __all__ = ["CASES", "time_engines", "time_scan", "main"]
 

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import andersonwl as aw
-from andersonwl._executors import local_pool
+from andersonwl.ensemble.executors import local_pool
 
 __all__ = ["measure", "main"]
 

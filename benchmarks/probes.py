@@ -3,7 +3,7 @@
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/probes.py [--reps 3] [--sizes 20 30 40]
 
 For square spinless samples (E = 0.9, box disorder W_dis = 3, dephasing 0.1) the
-same realisations are computed by :func:`andersonwl.probes.dephased_conductance`
+same realisations are computed by :func:`andersonwl.engines.probes.dephased_conductance`
 twice in one run: as shipped (every block of G from the column recursion,
 cost ~ L^2 n^3) and with the Green's function replaced by a dense LU inverse of
 the same (L n x L n) matrix (cost ~ (L n)^3).  Everything else (lead
@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 import scipy.linalg as la  # noqa: E402
 
 import andersonwl as aw  # noqa: E402
-from andersonwl import probes  # noqa: E402
+from andersonwl.engines import probes  # noqa: E402
 
 __all__ = ["time_probes", "main"]
 
@@ -66,7 +66,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     print(f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, E = 0.9, W_dis = 3, "
           f"dephasing 0.1, median of {args.reps}; seconds per realisation")
-    head = f"{'L x L':>8} {'sites':>6} {'block':>8} {'dense':>8} {'dense/block':>11} {'max rel dev':>11}"
+    head = (f"{'L x L':>8} {'sites':>6} {'block':>8} {'dense':>8} {'dense/block':>11} "
+            f"{'max rel dev':>11}")
     print(head)
     print("-" * len(head))
     for size in args.sizes:

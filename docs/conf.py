@@ -14,16 +14,20 @@ extensions = [
     "numpydoc",
     "myst_nb",
 ]
-source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
+# .md files are parsed by myst-nb: the MyST Markdown notebooks of notebooks/ (jupytext
+# front matter with format_name "myst" and a kernelspec) render as notebooks, the other
+# pages as plain MyST Markdown.
+source_suffix = {".rst": "restructuredtext", ".md": "myst-nb"}
 root_doc = "index"
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "notebooks/_build_notebooks.py"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 html_theme = "alabaster"
 autosummary_generate = True
 numpydoc_show_class_members = False
 numpydoc_validation_checks = set()
 autodoc_typehints = "none"
-# Notebooks are executed by the test suite (tests/test_notebooks.py) at reduced
-# sizes; the documentation renders them as committed, without outputs.
+# The notebooks (MyST Markdown text notebooks, without outputs) are executed by the test
+# suite (tests/test_notebooks.py) at reduced sizes; the documentation renders them as
+# committed, without outputs.
 nb_execution_mode = "off"
 myst_enable_extensions = ["dollarmath"]
 suppress_warnings = ["myst.header"]

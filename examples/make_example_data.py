@@ -2,7 +2,7 @@
 
 The curve is the ILP magnetoconductance (Iordanskii, Lyanda-Geller, Pikus,
 JETP Lett. 60, 206 (1994), in the form of Knap et al., PRB 53, 3912 (1996);
-:func:`andersonwl.fitting.ilp`) of a Rashba two-dimensional electron gas with
+:func:`andersonwl.analysis.ilp`) of a Rashba two-dimensional electron gas with
 
 * L_phi = 400 nm (B_phi = hbar / (4 e L_phi^2) = 1.029 mT),
 * L_so = 150 nm (B_so = 7.31 mT), prefactor 1 (one spin-1/2 band),
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from andersonwl.fitting import ilp
+from andersonwl.analysis.wl_formulas import ilp
 from andersonwl.units import RESISTANCE_QUANTUM, characteristic_field
 
 __all__ = ["make_curve", "main"]

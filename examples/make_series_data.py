@@ -5,7 +5,7 @@ Nagaoka, Prog. Theor. Phys. 63, 707 (1980)), diffusion constant D = 0.02 m^2/s, 
 conductance sigma_0 = 30 e^2/h, measured as R_xx over L/W = 2 squares from -50 to +50 mT
 (161 points, logarithmically spaced from 2 uT so that the low-temperature cusp is resolved)
 with Gaussian noise of 0.05 ohm (numpy default_rng(2025 + file index)).
-Its dephasing rate is (andersonwl.dephasing.dephasing_rate)
+Its dephasing rate is (andersonwl.analysis.dephasing_rate)
 
     Gamma_phi(T) = Gamma_0 + a T + b T^3,
 
@@ -13,8 +13,8 @@ with Gamma_0 = 2e9 s^-1 (saturation), a the AAK electron-electron rate of a g = 
 k_B ln(15) / (30 hbar) = 1.17e10 s^-1 K^-1 (Altshuler, Aronov and Khmelnitsky, J. Phys. C
 15, 7367 (1982)) and b = 2e8 s^-1 K^-3 (electron-phonon), so L_phi = sqrt(D / Gamma_phi)
 runs from 2.5 um at 0.1 K to 0.15 um at 15 K: saturation dominates the rate at the lowest
-temperature, electron-electron scattering in between and phonons at the highest.  Each file states its temperature in a
-``# temperature = ... K`` comment line.
+temperature, electron-electron scattering in between and phonons at the highest.  Each file
+states its temperature in a ``# temperature = ... K`` comment line.
 
 Recover the law with::
 
@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from andersonwl.dephasing import aak_rate, dephasing_rate, phase_coherence_length
-from andersonwl.fitting import hln
+from andersonwl.analysis.dephasing import aak_rate, dephasing_rate, phase_coherence_length
+from andersonwl.analysis.wl_formulas import hln
 from andersonwl.units import RESISTANCE_QUANTUM, characteristic_field
 
 __all__ = ["TEMPERATURES", "LAW", "make_curve", "main"]

@@ -53,7 +53,7 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     import andersonwl
-    from andersonwl.experiment import load_experiment
+    from andersonwl.ensemble.experiment import load_experiment
 
     experiment = load_experiment(args.experiment)    # validated before any job is submitted
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,17 @@
-import os
+"""Shared fixtures: the ``engine`` fixture runs a test on every registered conductance engine."""
 
-# one BLAS thread per process, also when pytest is run by hand
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import sys
+from pathlib import Path
+
+import pytest
+
+# the assertion helpers (tests/assertions.py) for the tests in every subdirectory
+sys.path.insert(0, str(Path(__file__).parent))
+
+from andersonwl.engines import ENGINES  # noqa: E402
+
+
+@pytest.fixture(params=list(ENGINES))
+def engine(request):
+    """Each registered conductance engine (:data:`andersonwl.engines.ENGINES`), by name."""
+    return ENGINES[request.param]

@@ -10,7 +10,8 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 def test_probe_benchmark_runs_and_engines_agree(capsys, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["probes.py", "--sizes", "6", "8", "--reps", "1"])
     runpy.run_path(str(BENCH / "probes.py"), run_name="__main__")
-    rows = [line.split() for line in capsys.readouterr().out.splitlines() if " x " in line and line.split()[0].isdigit()]
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()
+            if " x " in line and line.split()[0].isdigit()]
     assert len(rows) == 2
     for row in rows:
         assert float(row[-1]) < 1e-10, f"block and dense Green's functions disagree: {row}"

@@ -1,4 +1,7 @@
-"""The example experiments and scripts in examples/: valid, compilable, documented; nothing is run."""
+"""The example experiments and scripts in examples/: valid, compilable, documented.
+
+Nothing is run.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import andersonwl
-from andersonwl.experiment import load_experiment
+from andersonwl.ensemble.experiment import load_experiment
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 TOMLS = sorted(EXAMPLES.glob("*.toml"))

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -5,21 +6,30 @@ import pytest
 
 import andersonwl as aw
 from andersonwl import _random
-from andersonwl._hamiltonian import haar_su2
+from andersonwl.hamiltonian import haar_su2
 
 GOOD = dict(length=10, width=6, energy=0.5)
 
 
 @pytest.mark.parametrize("bad, match", [
+    (dict(width=2.5), "width must be an integer"),
+    (dict(width=4.0), "width must be an integer"),
+    (dict(length=True), "length must be an integer"),
+    (dict(energy="0.5"), "energy must be a real number"),
+    (dict(spinful=1), "spinful must be True or False"),
+])
+def test_wrong_type_is_a_type_error(bad, match):
+    """The exception policy of andersonwl._checks: TypeError for a wrong type."""
+    with pytest.raises(TypeError, match=match):
+        aw.StripModel(**{**GOOD, **bad})
+
+
+@pytest.mark.parametrize("bad, match", [
     (dict(length=0), "length"),
     (dict(length=-3), "length"),
-    (dict(width=2.5), "width"),
-    (dict(width=4.0), "width"),
-    (dict(length=True), "length"),
     (dict(energy=float("nan")), "energy"),
     (dict(energy=float("inf")), "energy"),
     (dict(energy=4.5), "outside the clean band"),
-    (dict(energy=3.99, width=2), "no open channel"),
     (dict(disorder=-1.0), "disorder"),
     (dict(disorder=float("nan")), "disorder"),
     (dict(flux=float("inf")), "flux"),
@@ -28,7 +38,7 @@ GOOD = dict(length=10, width=6, energy=0.5)
     (dict(spin_orbit="dresselhaus"), "spin_orbit"),
     (dict(disorder_kind="cauchy"), "disorder_kind"),
     (dict(spin_orbit="su2", rashba=0.3), "contradict"),
-    (dict(energy="0.5"), "energy"),
+    (dict(spinful=False, exchange=0.5), "spinful=False contradicts"),
 ])
 def test_bad_input_raises(bad, match):
     with pytest.raises(ValueError, match=match):
@@ -38,7 +48,7 @@ def test_bad_input_raises(bad, match):
 def test_model_is_immutable_and_normalised():
     m = aw.StripModel(10, 6, 0.5, rashba=0.3)
     assert m.spin_orbit == "rashba" and m.spinful and m.norbs == 2
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         m.length = 3
     assert m == aw.StripModel(10, 6, 0.5, rashba=0.3, spin_orbit="rashba")
     assert aw.StripModel(**GOOD).norbs == 1
@@ -95,7 +105,7 @@ def test_haar_su2_is_special_unitary_and_haar():
 
 @pytest.mark.parametrize("kind", ["box", "gaussian"])
 def test_disorder_distribution(kind):
-    from andersonwl._hamiltonian import sample_arrays, geometry_of
+    from andersonwl.hamiltonian import geometry_of, sample_arrays
     m = aw.StripModel(200, 50, 0.3, disorder=3.0, disorder_kind=kind)
     eps = sample_arrays(geometry_of(m), 7, m.disorder, 0.0, 0.0, 0.0).onsite.ravel()
     # standard error of the variance: sqrt((mu4 - sigma^4) / n); mu4 = 9 sigma^4/5 (box), 3 sigma^4
@@ -109,7 +119,7 @@ def test_disorder_distribution(kind):
 
 
 def test_disorder_independent_of_sample_size():
-    from andersonwl._hamiltonian import sample_arrays, geometry_of
+    from andersonwl.hamiltonian import geometry_of, sample_arrays
     small = aw.StripModel(5, 4, 0.3, disorder=2.0, spin_orbit="su2", exchange=0.5)
     big = small.replace(length=9, width=7)
     a = sample_arrays(geometry_of(small), 3, 2.0, 0.0, 0.0, 0.5)
@@ -119,10 +129,37 @@ def test_disorder_independent_of_sample_size():
     assert np.array_equal(a.hop_y, b.hop_y[:5, :3])
 
 
-def test_energy_at_a_lead_threshold_is_refused():
+def test_energy_at_a_lead_threshold_is_refused_where_a_lead_is_used():
     # width 5: subband eps_2 = -2 cos(pi/3) = -1 opens at E = -3 and closes at E = +1
-    with pytest.raises(ValueError, match="threshold"):
-        aw.StripModel(5, 5, 1.0)
-    with pytest.raises(ValueError, match="threshold"):
-        aw.StripModel(5, 5, 1.0, spin_orbit="su2")
-    aw.StripModel(5, 5, 1.001)
+    for m in (aw.StripModel(5, 5, 1.0), aw.StripModel(5, 5, 1.0, spin_orbit="su2"),
+              aw.StripModel(5, 5, 1.0, spinful=True),
+              aw.StripModel(5, 5, 1.0, spin_orbit="rashba", rashba=0.0)):
+        with pytest.raises(ValueError, match="threshold"):
+            m.check_leads()
+        with pytest.raises(ValueError, match="threshold"):
+            aw.conductance(m, 1)
+        # the transfer-matrix engine attaches no lead: the SU(2) working point E = 1
+        assert aw.localization_length(m.replace(disorder=6.0), 0.2, min_length=64).xi > 0
+    aw.StripModel(5, 5, 1.001).check_leads()
+    with pytest.raises(ValueError, match="no open channel"):
+        aw.conductance(aw.StripModel(5, 2, 3.99), 0)
+
+
+def test_spin_content_is_fixed_per_model():
+    rashba = aw.StripModel(10, 6, 0.5, rashba=0.5)
+    assert rashba.replace(rashba=0.0).spinful                     # stays spinful
+    assert not aw.StripModel(10, 6, 0.5, rashba=0.0).spinful      # nothing asked for spin
+    magnetic = aw.StripModel(10, 6, 0.5, exchange=1.0)
+    assert magnetic.replace(exchange=0.0).spinful
+    with pytest.raises(ValueError, match="spinful=True"):
+        aw.StripModel(**GOOD).replace(spin_orbit="rashba")
+    # the spin-degenerate model: two species, the same g as the Rashba model at rashba = 0
+    degenerate = aw.StripModel(12, 6, 0.7, disorder=2.0, spinful=True)
+    assert degenerate.spin_degeneracy == 2 and degenerate.norbs == 2
+    g_spinless = aw.conductance(degenerate.replace(spinful=False), 3)
+    assert abs(aw.conductance(degenerate, 3) - 2 * g_spinless) < 1e-10 * g_spinless
+    assert abs(aw.conductance(degenerate, 3)
+               - aw.conductance(degenerate.replace(spin_orbit="rashba"), 3)) < 1e-10
+    for m, d in ((rashba, 1), (magnetic, 1), (aw.StripModel(**GOOD), 1),
+                 (aw.StripModel(10, 6, 0.5, spin_orbit="su2"), 1)):
+        assert m.spin_degeneracy == d

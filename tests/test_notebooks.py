@@ -1,7 +1,9 @@
-"""The teaching notebooks (notebooks/*.ipynb): generated, committed without outputs, and runnable.
+"""The teaching notebooks (notebooks/*.md): MyST Markdown text notebooks, without outputs, runnable.
 
-Each notebook is executed with nbclient in quick mode (ANDERSONWL_QUICK=1, MPLBACKEND=Agg),
-in a temporary working directory, by an IPython kernel started from *this* interpreter
+The notebooks are text files in the MyST Markdown notebook format (jupytext ``md:myst``, read
+natively by myst-nb).  Each is read with jupytext into an nbformat notebook and executed with
+nbclient in quick mode (ANDERSONWL_QUICK=1, MPLBACKEND=Agg), in a temporary working
+directory, by an IPython kernel started from *this* interpreter
 (``sys.executable -m ipykernel_launcher``, through a kernel spec written to a temporary
 directory: the test does not depend on, or modify, the kernels installed in the environment).
 """
@@ -10,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,20 +19,29 @@ import pytest
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
+jupytext = pytest.importorskip("jupytext")
 pytest.importorskip("ipykernel")
 from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
 from jupyter_client.manager import KernelManager  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
-NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-EXPECTED = ["01_weak_localization.ipynb", "02_spin_orbit_wal.ipynb", "03_scaling.ipynb",
-            "04_fitting_experiments.ipynb", "05_dephasing.ipynb"]
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.md"))
+EXPECTED = ["01_weak_localization.md", "02_spin_orbit_wal.md", "03_scaling.md",
+            "04_fitting_experiments.md", "05_dephasing.md"]
 KERNEL_NAME = "andersonwl-test-python"
-#: seconds per cell; quick mode needs < 40 s per notebook, this only catches a hang
+#: seconds per cell; quick mode needs < 60 s per notebook, this only catches a hang
 CELL_TIMEOUT = 300
 #: directories a notebook might be tempted to write into (it must not)
 WATCHED = [NOTEBOOK_DIR, ROOT / "examples"]
+#: the quick-mode switch, read in each notebook's setup cell (its first code cell)
+QUICK_LINE = 'QUICK = os.environ.get("ANDERSONWL_QUICK", "0") == "1"'
+#: plumbing a student should not have to read: the package sets BLAS threads and runs its
+#: own process pool
+PLUMBING = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "multiprocessing",
+            "Executor", "set_start_method", "get_context")
+#: the opening fence of a code cell in MyST Markdown
+CODE_FENCE = re.compile(r"^```\{code-cell\}", re.MULTILINE)
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -41,6 +51,10 @@ def _snapshot():
             for d in WATCHED for p in d.rglob("*")
             if p.is_file() and "__pycache__" not in p.parts
             and ".ipynb_checkpoints" not in p.parts}
+
+
+def _read(path: Path):
+    return jupytext.read(path, fmt="md:myst")
 
 
 def _kernel_manager(tmp_path: Path) -> KernelManager:
@@ -55,27 +69,37 @@ def _kernel_manager(tmp_path: Path) -> KernelManager:
 
 
 def test_all_notebooks_present():
+    """Exactly the five text notebooks, and no .ipynb (outputs are never committed)."""
     assert [p.name for p in NOTEBOOKS] == EXPECTED
+    stray = [p.name for p in NOTEBOOK_DIR.glob("*.ipynb")]
+    assert not stray, f"notebooks/ holds .ipynb files {stray}: the notebooks are the .md files"
 
 
-def test_notebooks_are_generated_and_have_no_outputs(tmp_path):
-    """The committed notebooks are exactly what notebooks/_build_notebooks.py writes."""
-    r = subprocess.run([sys.executable, str(NOTEBOOK_DIR / "_build_notebooks.py"),
-                        str(tmp_path)], capture_output=True, text=True)
-    assert r.returncode == 0, r.stdout + r.stderr
-    for path in NOTEBOOKS:
-        built = tmp_path / path.name
-        assert built.exists(), f"the generator does not write {path.name}"
-        assert built.read_bytes() == path.read_bytes(), (
-            f"{path.name} differs from the generator's output: run "
-            f"`python notebooks/_build_notebooks.py`")
-        nb = nbformat.read(path, as_version=4)
-        nbformat.validate(nb)
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                assert cell.outputs == [] and cell.execution_count is None, path.name
-        first = next(c for c in nb.cells if c.cell_type == "code")
-        assert 'QUICK = os.environ.get("ANDERSONWL_QUICK", "0") == "1"' in first.source
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_is_myst_text_without_outputs(path):
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\n"), f"{path.name}: no YAML front matter"
+    nb = _read(path)
+    nbformat.validate(nb)
+    meta = nb.metadata
+    assert meta["jupytext"]["text_representation"]["format_name"] == "myst", path.name
+    assert meta["kernelspec"]["name"] == "python3", path.name
+    assert meta["kernelspec"]["language"] == "python", path.name
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    # every code-cell fence of the text is a code cell of the notebook, none is lost or
+    # merged into markdown
+    assert len(code) == len(CODE_FENCE.findall(text)) > 0, path.name
+    for cell in code:
+        assert cell.outputs == [] and cell.execution_count is None, path.name
+    # physics first: a title, not code; the setup cell reads the quick-mode switch (where the
+    # notebook has one) and no code cell carries thread or process plumbing
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), \
+        path.name
+    if "QUICK" in text:
+        assert QUICK_LINE in code[0].source, path.name
+    for cell in code:
+        found = [w for w in PLUMBING if w in cell.source]
+        assert not found, f"{path.name}: plumbing {found} in a code cell:\n{cell.source}"
 
 
 def _stderr_warnings(nb) -> list[str]:
@@ -97,7 +121,7 @@ def test_notebook_executes(path, tmp_path, monkeypatch):
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
     work = tmp_path / "work"
     work.mkdir()
-    nb = nbformat.read(path, as_version=4)
+    nb = _read(path)
     before = _snapshot()
     client = nbclient.NotebookClient(
         nb, km=_kernel_manager(tmp_path), kernel_name=KERNEL_NAME, timeout=CELL_TIMEOUT,

@@ -4,10 +4,10 @@ import math
 
 import numpy as np
 import pytest
+from assertions import assert_close
 from scipy import constants
 
 from andersonwl import units as u
-from assertions import assert_close
 
 
 def test_constants_are_codata():

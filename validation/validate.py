@@ -15,7 +15,7 @@ with W + 1 divisible by 3 put a threshold at E = 1 exactly; andersonwl refuses t
 
 The dephasing study sweeps the magnetoconductance of a spinless 40 x 40 strip (E = 1.05,
 W = 3) at several probe couplings Gamma, fits HLN with one alpha for all curves and the law
-1/L_phi^2 = 1/L_0^2 + Gamma/D_phi (:func:`andersonwl.dephasing.fit_probe_series`), and
+1/L_phi^2 = 1/L_0^2 + Gamma/D_phi (:func:`andersonwl.analysis.fit_probe_series`), and
 compares D_phi with D = v_F l / 2 from the mean free path.  Each curve is stored in
 ``validation/results`` as it finishes (a rerun skips finished curves).
 
@@ -33,10 +33,11 @@ from pathlib import Path
 import numpy as np
 
 import andersonwl as aw
-from andersonwl._checkpoint import atomic_write_netcdf
-from andersonwl.dephasing import fit_probe_series
-from andersonwl.lifetimes import transport_lifetime
-from andersonwl.scaling import beta_function, crossing_points, finite_size_scaling
+from andersonwl.analysis.beta import beta_function
+from andersonwl.analysis.fss import crossing_points, finite_size_scaling
+from andersonwl.analysis.probe_series import fit_probe_series
+from andersonwl.io import atomic_write_netcdf
+from andersonwl.simulations.lifetimes import transport_lifetime
 
 HERE = Path(__file__).resolve().parent
 STUDIES = {

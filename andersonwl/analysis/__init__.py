@@ -1,0 +1,34 @@
+"""Analysis: data in, physics numbers out.  Pure functions of data; no engine is imported.
+
+``stats`` (reductions, weights, jackknife), ``wl_formulas`` (HLN, HLN-SO,
+ILP), ``wl_fits`` (fits of cusps), ``cusp`` (WL/WAL/none), ``dephasing``
+(dephasing laws, L_phi(T)), ``probe_series`` (L_phi against probe
+dephasing), ``beta`` (beta(g), perturbative beta), ``fss`` (finite-size
+scaling).
+"""
+
+from __future__ import annotations
+
+from .beta import beta_function, mean_free_path, perturbative_beta
+from .cusp import CUSP_CLASSES, DEFAULT_NSIGMA, classify_cusp
+from .dephasing import (
+                        DephasingFit,
+                        aak_rate,
+                        dephasing_rate,
+                        fit_dephasing,
+                        fit_temperature_series,
+                        phase_coherence_length,
+)
+from .fss import ScalingFit, crossing_points, finite_size_scaling
+from .probe_series import ProbeSeriesFit, fit_probe_series
+from .stats import jackknife_error, reductions
+from .wl_fits import MagnetoconductanceFit, SharedAlphaFit, fit_magnetoconductance, fit_shared_alpha
+from .wl_formulas import MODELS, hln, hln_so, hln_y, ilp, model_delta_sigma
+
+__all__ = ["beta_function", "mean_free_path", "perturbative_beta", "classify_cusp",
+           "CUSP_CLASSES", "DEFAULT_NSIGMA", "DephasingFit", "aak_rate", "dephasing_rate",
+           "fit_dephasing", "fit_temperature_series", "phase_coherence_length", "ScalingFit",
+           "crossing_points", "finite_size_scaling", "ProbeSeriesFit", "fit_probe_series",
+           "jackknife_error", "reductions", "MagnetoconductanceFit", "SharedAlphaFit",
+           "fit_magnetoconductance", "fit_shared_alpha", "MODELS", "hln", "hln_so", "hln_y",
+           "ilp", "model_delta_sigma"]

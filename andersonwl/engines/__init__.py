@@ -1,0 +1,97 @@
+"""Engines: one disorder realisation in, transport numbers out.
+
+Notes
+-----
+g = G / (e^2/h) = Tr t^dagger t, the total transmission from lead 0 (left)
+to lead 1 (right) at the model's energy, summed over spin for spinful models
+(Landauer formula; Beenakker, RMP 69, 731 (1997), Eq. 2.1 with the spin
+degeneracy factor 2 *not* included: each spin channel counts once).  The
+spinless model counts one spin species.  The two-terminal g contains the
+contact (Sharvin) resistance of the leads, 1/g = 1/N + 1/g_sample.
+
+Conductance engines (:data:`ENGINES`, one contract, :mod:`.registry`):
+
+``"rgf"``
+    recursive Green's function slice by slice (:mod:`.rgf`), coherent;
+``"kwant"``
+    Kwant's sparse solver on the whole sample (:mod:`.kwant_engine`; MUMPS
+    when installed), coherent, also the scattering matrix;
+``"probes"``
+    Buttiker voltage probes on every site (:mod:`.probes`), ``dephasing > 0``.
+
+``"auto"`` picks among them (:func:`choose_engine`).  Besides conductance:
+transfer matrices (:mod:`.transfer`, localization lengths, no leads),
+numerical symmetry classes (:mod:`.symmetry`) and the lead self-energies
+(:mod:`.leads`).
+"""
+
+from __future__ import annotations
+
+from .. import _random
+from .kwant_engine import (
+    kwant_conductance,
+    open_channels,
+    scattering_matrix,
+    transmission_eigenvalues,
+)
+from .probes import dephased_conductance
+from .registry import (
+    AUTO,
+    ENGINES,
+    RGF_MAX_ORBITALS,
+    Engine,
+    choose_engine,
+    engine_names,
+    get_engine,
+    register,
+    resolve_engine,
+)
+from .rgf import conductance_rgf
+
+__all__ = ["conductance", "open_channels", "scattering_matrix", "transmission_eigenvalues",
+           "ENGINES", "AUTO", "Engine", "register", "engine_names", "get_engine",
+           "choose_engine", "resolve_engine", "RGF_MAX_ORBITALS"]
+
+register(Engine("rgf", conductance_rgf,
+                summary="recursive Green's function, one slice at a time (coherent)"))
+register(Engine("kwant", kwant_conductance, smatrix=True,
+                summary="Kwant's sparse solver on the whole sample, MUMPS when installed "
+                        "(coherent)"))
+register(Engine("probes", dephased_conductance, dephasing=True,
+                summary="Buttiker voltage probes on every site (dephasing >= 0; at 0 the "
+                        "coherent Landauer conductance from the full Green's function)"))
+
+
+def conductance(model, seed: int = 0, *, engine: str = AUTO) -> float:
+    """Two-terminal conductance g = G/(e^2/h) of one disorder realisation.
+
+    Parameters
+    ----------
+    model : StripModel
+    seed : int, optional
+        Realisation seed; the disorder is a pure function of (seed, site).
+    engine : str, optional
+        A name of :data:`ENGINES` or ``"auto"`` (default, :func:`choose_engine`):
+        ``"rgf"`` and ``"kwant"`` agree to ~1e-12 relative; ``"probes"``
+        computes ``dephasing > 0``.  An engine that cannot compute the model is
+        an error that names one that can.
+
+    Returns
+    -------
+    float
+        g = Tr t^dagger t, summed over spin (Landauer formula; with probes, the
+        effective two-terminal conductance at zero probe currents).
+
+    Raises
+    ------
+    ValueError
+        For an engine that cannot compute the model, or an energy with no
+        open lead channel or at a lead subband threshold.
+    """
+    from .._checks import instance
+    from ..models import StripModel
+    instance("model", model, StripModel)
+    seed = _random.check_seed(seed)
+    name = resolve_engine(model, engine)
+    model.check_leads()
+    return ENGINES[name].conductance(model, seed)

@@ -1,0 +1,553 @@
+"""Experiment files: what an ensemble run computes, parsed and validated.
+
+An experiment is a TOML file (or a dictionary of the same shape) with three
+tables.  Everything is checked before any computation starts and before any
+file is written: unknown keys (the error names the closest valid key), wrong
+types, invalid values (NaN, negative disorder, ...), empty sweeps and
+impossible combinations.  Every point of the parameter grid is validated by
+constructing its :class:`~andersonwl.models.StripModel`.
+
+Schema
+------
+``[model]`` (required)
+    The fields of :class:`~andersonwl.models.StripModel`, under exactly their
+    names (read from the dataclass, :meth:`StripModel.field_names`):
+    ``length``, ``width``, ``energy`` (required), ``disorder``, ``flux``,
+    ``rashba``, ``exchange``, ``spin_orbit``, ``disorder_kind``, ... (optional,
+    with the model's defaults).  Any field may be a list: the run covers the
+    outer product of all lists, and each field given as a list (even a
+    one-element list) becomes a dimension of the result, in the order of the
+    model's fields; scalar fields are not dimensions.  TOML has no null:
+    write ``spin_orbit = "none"`` for ``spin_orbit=None``.  Lists must be
+    non-empty, flat and free of duplicates.  Size ladders: ``width =
+    "length"`` ties the width to the length of each grid point (L x L
+    squares, the ``length`` dimension is the size), and ``height = "length"``
+    or ``height = "width"`` makes cubes or bars of square cross-section.
+``[ensemble]`` (required)
+    ``seed``
+        Non-negative integer below 2**63 (required).  Realisation ``r`` uses
+        the disorder seed ``realization_seeds(seed, r + 1)[r]`` at every grid
+        point (common random numbers), see
+        :func:`andersonwl.ensemble.realization_seeds`.
+    ``realizations``
+        A fixed number (>= 2) of realisations per grid point.  Or, instead,
+        a stopping rule on the relative standard error of the mean
+        conductance, decided independently at every grid point:
+    ``rel_stderr``
+        Stop once ``stderr / |mean| <= rel_stderr`` (a positive number; never
+        true for a zero mean) ...
+    ``min_realizations``, ``max_realizations``
+        ... but use at least ``min_realizations`` (>= 2) and at most
+        ``max_realizations`` (>= ``min_realizations``).  Both are required
+        with ``rel_stderr``.
+    ``batch``
+        The rule is checked after every complete round of ``batch``
+        realisations (optional, default ``min_realizations``), so that the
+        result does not depend on timing or on the number of workers.
+``[run]`` (optional)
+    ``engine``
+        ``"auto"`` (default) or a name of :data:`andersonwl.engines.ENGINES`;
+        every grid point must be computable by it (checked here).
+    ``workers``
+        Number of worker processes of the default local pool (default: one
+        per core).  Not part of the experiment's fingerprint: a run may be
+        resumed with another number of workers.
+    ``chunk``
+        Realisations per task (default 10).  It sets the granularity of
+        scheduling and of checkpoints, never the values (a checkpoint can only
+        be resumed with the same chunk).
+
+Examples
+--------
+A magnetoconductance sweep of a Rashba strip, 400 realisations per point::
+
+    [model]
+    length = 40
+    width = 40
+    energy = 0.5
+    disorder = 2.0
+    rashba = [0.0, 0.5]          # a dimension of the result
+    spin_orbit = "rashba"
+    flux = [0.0, 0.0005, 0.001, 0.002]
+    disorder_kind = "box"
+
+    [ensemble]
+    seed = 20240611
+    realizations = 400
+    # or, instead of realizations:
+    # rel_stderr = 0.005
+    # min_realizations = 50
+    # max_realizations = 2000
+    # batch = 50
+
+    [run]
+    engine = "auto"
+    workers = 4
+    chunk = 10
+
+>>> exp = load_experiment("sweep.toml")            # doctest: +SKIP
+>>> exp.swept, exp.grid_shape                      # doctest: +SKIP
+(('flux', 'rashba'), (4, 2))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import itertools
+import json
+import math
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import _checks
+from .._random import check_seed
+from ..models import StripModel
+
+__all__ = ["Experiment", "ExperimentError", "load_experiment", "sweep_experiment", "TABLES",
+           "ENSEMBLE_KEYS", "RUN_KEYS", "DEFAULT_CHUNK"]
+
+#: The tables of an experiment file.
+TABLES = ("model", "ensemble", "run")
+#: Keys of the ``[ensemble]`` table.
+ENSEMBLE_KEYS = ("seed", "realizations", "rel_stderr", "min_realizations", "max_realizations",
+                 "batch")
+#: Keys of the ``[run]`` table.
+RUN_KEYS = ("engine", "workers", "chunk")
+#: Default number of realisations per task.
+DEFAULT_CHUNK = 10
+
+_STOP_KEYS = ("rel_stderr", "min_realizations", "max_realizations", "batch")
+#: The TOML spelling of ``None`` for optional string fields.
+_NONE = "none"
+
+
+class ExperimentError(ValueError):
+    """An experiment file or dictionary that cannot be run."""
+
+
+def _unknown_key(where: str, key: Any, valid) -> ExperimentError:
+    return _checks.unknown_key(where, key, valid, ExperimentError)
+
+
+def _checked(check, where, *args, **kwargs):
+    """Run one of :mod:`andersonwl._checks` named ``where``; failures become ExperimentError."""
+    try:
+        return check(where, *args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ExperimentError(str(exc)) from None
+
+
+def _integer(where, value, minimum):
+    return _checked(_checks.integer, where, value, minimum=minimum)
+
+
+def _positive_real(where, value):
+    return _checked(_checks.real, where, value, positive=True)
+
+
+def _plain(value):
+    """A NumPy scalar as the Python scalar of the same kind (for JSON and StripModel)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _optional_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(StripModel) if "None" in str(f.type))
+
+
+def _field_value(name, value):
+    """Normalise one value of a model field (TOML's "none" -> None, NumPy -> Python)."""
+    value = _plain(value)
+    if isinstance(value, str) and value == _NONE and name in _optional_fields():
+        return None
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    """A validated experiment (see the module docstring for the schema).
+
+    Attributes
+    ----------
+    model : dict
+        Every :class:`~andersonwl.models.StripModel` field (defaults filled
+        in): a value, or a tuple of values for a swept field.
+    swept : tuple of str
+        The swept fields, in the order of the model's fields: the dimensions
+        of the result.
+    seed : int
+        The ensemble seed.
+    realizations : int or None
+        Fixed number of realisations, or None with the stopping rule.
+    rel_stderr, min_realizations, max_realizations, batch
+        The stopping rule (None with a fixed number of realisations).
+    engine : str
+    workers : int or None
+    chunk : int
+    """
+
+    model: Mapping[str, Any]
+    swept: tuple[str, ...]
+    seed: int
+    realizations: int | None = None
+    rel_stderr: float | None = None
+    min_realizations: int | None = None
+    max_realizations: int | None = None
+    batch: int | None = None
+    engine: str = "auto"
+    workers: int | None = None
+    chunk: int = DEFAULT_CHUNK
+
+    # -- grid -----------------------------------------------------------
+    @property
+    def grid_shape(self) -> tuple[int, ...]:
+        """Number of values of each swept field."""
+        return tuple(len(self.model[k]) for k in self.swept)
+
+    @property
+    def n_points(self) -> int:
+        """Number of grid points (the product of :attr:`grid_shape`)."""
+        return math.prod(self.grid_shape)
+
+    def coords(self) -> dict[str, tuple]:
+        """Swept field -> its values."""
+        return {k: tuple(self.model[k]) for k in self.swept}
+
+    def points(self) -> Iterator[dict]:
+        """The model fields of every grid point, in C order of :attr:`grid_shape`.
+
+        Tied sizes (``width = "length"``, ...) are resolved to numbers.
+        """
+        fixed = {k: v for k, v in self.model.items() if k not in self.swept}
+        for values in itertools.product(*(self.model[k] for k in self.swept)):
+            yield _resolve_ties({**fixed, **dict(zip(self.swept, values))})
+
+    def models(self) -> list[StripModel]:
+        """The StripModel of every grid point (validated), in C order."""
+        return list(self._models)
+
+    @functools.cached_property
+    def _models(self) -> tuple[StripModel, ...]:
+        return tuple(StripModel(**p) for p in self.points())
+
+    def engines(self) -> list[str]:
+        """The engine that computes every grid point (``"auto"`` resolved), in C order."""
+        from ..engines import resolve_engine
+        return [resolve_engine(m, self.engine) for m in self._models]
+
+    # -- ensemble -------------------------------------------------------
+    @property
+    def stopping_rule(self) -> bool:
+        """Whether the realisations are set by the stopping rule (not a fixed number)."""
+        return self.realizations is None
+
+    @property
+    def max_count(self) -> int:
+        """Largest number of realisations a grid point can use."""
+        return self.realizations if self.realizations is not None else self.max_realizations
+
+    def rounds(self) -> list[tuple[int, int]]:
+        """Realisation ranges ``[start, stop)`` after each of which a grid point may stop."""
+        if self.realizations is not None:
+            return [(0, self.realizations)]
+        return [(s, min(s + self.batch, self.max_realizations))
+                for s in range(0, self.max_realizations, self.batch)]
+
+    # -- serialisation --------------------------------------------------
+    def as_dict(self) -> dict:
+        """The experiment as a dictionary of the TOML shape (JSON-able; None kept as None)."""
+        model = {k: (list(v) if k in self.swept else v) for k, v in self.model.items()}
+        ens = {"seed": self.seed}
+        if self.realizations is not None:
+            ens["realizations"] = self.realizations
+        else:
+            ens.update(rel_stderr=self.rel_stderr, min_realizations=self.min_realizations,
+                       max_realizations=self.max_realizations, batch=self.batch)
+        run = {"engine": self.engine, "chunk": self.chunk}
+        if self.workers is not None:
+            run["workers"] = self.workers
+        return {"model": model, "ensemble": ens, "run": run}
+
+    def to_json(self) -> str:
+        """The experiment as JSON text (:meth:`as_dict` serialised)."""
+        return json.dumps(self.as_dict(), sort_keys=False)
+
+    def fingerprint(self) -> str:
+        """SHA-256 of everything that fixes the result and its checkpoint layout.
+
+        The number of workers is left out: it changes neither.
+        """
+        d = self.as_dict()
+        d["run"].pop("workers", None)
+        d["swept"] = list(self.swept)
+        text = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+# ----------------------------------------------------------------------
+def _toml():
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        try:
+            import tomli as tomllib
+        except ModuleNotFoundError:
+            raise ModuleNotFoundError("reading TOML needs Python >= 3.11 (tomllib) or the "
+                                      "tomli package") from None
+    return tomllib
+
+
+def _read(source) -> tuple[Mapping, str]:
+    if isinstance(source, (str, os.PathLike)):
+        tomllib = _toml()
+        path = Path(source)
+        try:
+            with open(path, "rb") as f:
+                data = tomllib.load(f)
+        except tomllib.TOMLDecodeError as exc:
+            raise ExperimentError(f"{path}: not valid TOML: {exc}") from None
+        return data, str(path)
+    if isinstance(source, Mapping):
+        return source, "experiment"
+    raise TypeError(f"an experiment is a path or a dictionary, got {type(source).__name__}")
+
+
+def _table(data, name, where, required):
+    if name not in data:
+        if required:
+            raise ExperimentError(f"{where}: missing table [{name}]")
+        return {}
+    table = data[name]
+    if not isinstance(table, Mapping):
+        raise ExperimentError(f"{where}: [{name}] must be a table, got {table!r}")
+    return table
+
+
+#: sizes that may be tied to another size of the same grid point (size ladders)
+TIES = {"width": ("length",), "height": ("length", "width")}
+
+
+def _resolve_ties(point: dict) -> dict:
+    for name, targets in TIES.items():
+        if point.get(name) in targets:
+            point[name] = point[point[name]]
+    return point
+
+
+def _parse_model(table, where):
+    fields = {f.name: f for f in dataclasses.fields(StripModel)}
+    for key in table:
+        if key not in fields:
+            raise _unknown_key(f"{where} [model]", key, fields)
+    required = [name for name, f in fields.items()
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [name for name in required if name not in table]
+    if missing:
+        raise ExperimentError(f"{where} [model]: missing required field(s) "
+                              f"{', '.join(missing)}")
+    model, swept = {}, []
+    for name, f in fields.items():
+        if name not in table:
+            model[name] = f.default
+            continue
+        value = table[name]
+        if isinstance(value, str) and name in TIES:
+            if value not in TIES[name]:
+                raise ExperimentError(f"{where} [model] {name}: a size is an integer, a list "
+                                      f"or the name of a size it equals ({', '.join(TIES[name])}),"
+                                      f" not {value!r}")
+            model[name] = value
+            continue
+        if isinstance(value, (list, tuple, np.ndarray)):
+            if isinstance(value, np.ndarray) and value.ndim != 1:
+                raise ExperimentError(f"{where} [model] {name}: a sweep must be a flat list")
+            values = tuple(_field_value(name, v) for v in value)
+            if not values:
+                raise ExperimentError(f"{where} [model] {name}: empty list (a swept field "
+                                      "needs at least one value)")
+            for v in values:
+                if isinstance(v, (list, tuple, dict, np.ndarray)):
+                    raise ExperimentError(f"{where} [model] {name}: a sweep must be a flat "
+                                          f"list of values, got the element {v!r}")
+            model[name] = values
+            swept.append(name)
+        else:
+            model[name] = _field_value(name, value)
+    return model, tuple(swept)
+
+
+def _check_values(model, swept, where, engine="auto"):
+    """Validate every grid point: its StripModel, its leads and its engine; one spin content.
+
+    Then normalise the numbers (ints as int, reals as float).
+    """
+    from ..engines import resolve_engine
+    fixed = {k: v for k, v in model.items() if k not in swept}
+    spins = {}
+    for values in itertools.product(*(model[k] for k in swept)):
+        point = dict(zip(swept, values))
+        try:
+            m = StripModel(**_resolve_ties({**fixed, **point}))
+            m.check_leads()
+            resolve_engine(m, engine)
+        except (ValueError, TypeError) as exc:
+            at = ", ".join(f"{k}={v!r}" for k, v in point.items())
+            at = f" at the grid point ({at})" if at else ""
+            raise ExperimentError(f"{where} [model]{at}: {exc}") from None
+        # spin content may differ only between values of the fields that define it
+        group = spins.setdefault((point.get("spin_orbit"), point.get("spinful")), {})
+        group.setdefault(m.spinful, point)
+    mixed = [g for g in spins.values() if len(g) > 1]
+    if mixed:
+        at = {flag: ", ".join(f"{k}={v!r}" for k, v in p.items()) for flag, p in mixed[0].items()}
+        raise ExperimentError(
+            f"{where} [model]: the grid mixes spinless ({at[False]}) and spinful "
+            f"({at[True]}) models, whose conductances differ by the spin factor: write "
+            "spinful = true (or spin_orbit = \"rashba\" for a Rashba sweep) to compare "
+            "like with like")
+    for name in swept:
+        seen = []
+        for v in model[name]:
+            if v in seen:
+                raise ExperimentError(f"{where} [model] {name}: duplicate value {v!r}")
+            seen.append(v)
+    # the types are valid now: store ints as int, reals as float (JSON, coordinates)
+    kinds = {f.name: {"int": int, "float": float}.get(str(f.type))
+             for f in dataclasses.fields(StripModel)}
+    for name in model:
+        conv = kinds[name]
+        if conv is not None and not (name in TIES and isinstance(model[name], str)):
+            v = model[name]
+            model[name] = tuple(conv(x) for x in v) if name in swept else conv(v)
+
+
+def _parse_ensemble(table, where):
+    w = f"{where} [ensemble]"
+    for key in table:
+        if key not in ENSEMBLE_KEYS:
+            raise _unknown_key(w, key, ENSEMBLE_KEYS)
+    if "seed" not in table:
+        raise ExperimentError(f"{w}: missing key 'seed' (a non-negative integer)")
+    seed = _plain(table["seed"])
+    try:
+        seed = check_seed(seed)
+    except (TypeError, ValueError) as exc:
+        raise ExperimentError(f"{w} seed: {exc}") from None
+    out = dict(seed=seed)
+    stop = [k for k in _STOP_KEYS if k in table]
+    if "realizations" in table:
+        if stop:
+            raise ExperimentError(f"{w}: give either 'realizations' or the stopping rule "
+                                  f"(rel_stderr, min/max_realizations, batch), not both "
+                                  f"(found {', '.join(stop)})")
+        out["realizations"] = _integer(f"{w} realizations", _plain(table["realizations"]), 2)
+        return out
+    if not stop:
+        raise ExperimentError(f"{w}: missing 'realizations' (or a stopping rule: rel_stderr, "
+                              "min_realizations, max_realizations)")
+    for key in ("rel_stderr", "min_realizations", "max_realizations"):
+        if key not in table:
+            raise ExperimentError(f"{w}: the stopping rule needs {key!r} "
+                                  f"(found {', '.join(stop)})")
+    out["rel_stderr"] = _positive_real(f"{w} rel_stderr", _plain(table["rel_stderr"]))
+    lo = _integer(f"{w} min_realizations", _plain(table["min_realizations"]), 2)
+    hi = _integer(f"{w} max_realizations", _plain(table["max_realizations"]), lo)
+    out.update(min_realizations=lo, max_realizations=hi)
+    out["batch"] = _integer(f"{w} batch", _plain(table.get("batch", lo)), 1)
+    return out
+
+
+def _parse_run(table, where):
+    from ..engines import engine_names  # read now: engines may be registered at run time
+    w = f"{where} [run]"
+    for key in table:
+        if key not in RUN_KEYS:
+            raise _unknown_key(w, key, RUN_KEYS)
+    out = {}
+    engine = _plain(table.get("engine", "auto"))
+    engines = engine_names()
+    if not isinstance(engine, str) or engine not in engines:
+        raise ExperimentError(f"{w} engine: unknown engine {engine!r}"
+                              f"{_checks.closest(engine, engines)} (valid: {', '.join(engines)})")
+    out["engine"] = engine
+    if "workers" in table:
+        out["workers"] = _integer(f"{w} workers", _plain(table["workers"]), 1)
+    out["chunk"] = _integer(f"{w} chunk", _plain(table.get("chunk", DEFAULT_CHUNK)), 1)
+    return out
+
+
+def load_experiment(source) -> Experiment:
+    """Parse and validate an experiment.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, Mapping or Experiment
+        A TOML file, or a dictionary of the same shape.
+
+    Returns
+    -------
+    Experiment
+
+    Raises
+    ------
+    ExperimentError
+        (a ValueError) on unknown keys (naming the closest valid key), wrong
+        types, invalid values, empty sweeps, impossible combinations and
+        invalid grid points.  Nothing is computed or written before.
+    FileNotFoundError
+        When the file does not exist.
+    """
+    if isinstance(source, Experiment):
+        return source
+    data, where = _read(source)
+    for key in data:
+        if key not in TABLES:
+            raise _unknown_key(f"{where}: top level", key, TABLES)
+    model, swept = _parse_model(_table(data, "model", where, True), where)
+    ens = _parse_ensemble(_table(data, "ensemble", where, True), where)
+    run = _parse_run(_table(data, "run", where, False), where)
+    _check_values(model, swept, where, run["engine"])
+    return Experiment(model=model, swept=swept, **ens, **run)
+
+
+def sweep_experiment(model: StripModel, *, realizations: int, seed: int, engine: str = "auto",
+                     chunk: int = DEFAULT_CHUNK, **sweeps) -> Experiment:
+    """The experiment of ``model`` swept over some of its fields, built without a file.
+
+    For the simulations (:mod:`andersonwl.simulations`): ``sweeps`` maps field
+    names to sequences of values (each a dimension of the result, in the
+    order of the model's fields).  Validated like a file (every grid point
+    built, its leads and engine checked, one spin content).
+
+    Examples
+    --------
+    >>> sweep_experiment(model, flux=[0.0, 0.001], realizations=100, seed=1)  # doctest: +SKIP
+    """
+    _checks.instance("model", model, StripModel)
+    fields = model.as_dict()
+    for name, values in sweeps.items():
+        if name not in fields:
+            raise _checks.unknown_key("sweep_experiment", name, fields)
+        values = tuple(_plain(v) for v in values)
+        if not values:
+            raise ValueError(f"sweep_experiment: empty sweep of {name}")
+        fields[name] = values
+    swept = tuple(name for name in fields if name in sweeps)
+    where = "sweep_experiment"
+    _check_values(fields, swept, where, _checks.choice("engine", engine, _engine_names()))
+    ens = dict(seed=check_seed(seed),
+               realizations=_checks.integer("realizations", realizations, minimum=2))
+    return Experiment(model=fields, swept=swept, engine=engine,
+                      chunk=_checks.integer("chunk", chunk, minimum=1), **ens)
+
+
+def _engine_names():
+    from ..engines import engine_names
+    return engine_names()

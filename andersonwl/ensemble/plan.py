@@ -1,0 +1,85 @@
+"""Which chunks of an ensemble to compute, in rounds; deterministic given the values.
+
+A chunk is ``(point, start, stop)``: realisations ``start <= r < stop`` of
+grid point ``point``.  With a stopping rule, a point stops after the first
+complete round of ``batch`` realisations whose relative standard error of
+the mean is below the target, so the decision never depends on timing or on
+the number of workers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._random import realization_seeds
+from .checkpoint import CheckpointError
+from .experiment import Experiment
+
+__all__ = ["Plan"]
+
+
+class Plan:
+    """Which chunks to compute, in rounds; deterministic given the values."""
+
+    def __init__(self, exp: Experiment, values: dict):
+        self.exp = exp
+        self.points = list(exp.points())
+        self.models = exp.models()
+        self.engines = exp.engines()         # the engine that computes each point
+        self.seeds = realization_seeds(exp.seed, exp.max_count)
+        self.rounds = exp.rounds()
+        self.values = values                 # (point, start, stop) -> array
+        self.round = [0] * len(self.points)  # current round of each point
+        self.count = [None] * len(self.points)
+        self.inflight = set()
+        valid = {(p, s, e) for p in range(len(self.points))
+                 for k in range(len(self.rounds)) for s, e in self._chunks(k)}
+        unknown = sorted(set(values) - valid)
+        if unknown:
+            raise CheckpointError(f"the checkpoint holds chunks this experiment does not "
+                                  f"have: {unknown[:3]}")
+
+    def _chunks(self, k):
+        start, stop = self.rounds[k]
+        step = self.exp.chunk
+        return [(s, min(s + step, stop)) for s in range(start, stop, step)]
+
+    def series(self, p, n):
+        """The first n conductances of point p (all their chunks must be present)."""
+        parts = [self.values[(p, s, e)] for k in range(len(self.rounds))
+                 for s, e in self._chunks(k) if s < n]
+        return np.concatenate(parts)[:n]
+
+    def _stop(self, p, k) -> bool:
+        exp, n = self.exp, self.rounds[k][1]
+        if exp.realizations is not None or n >= exp.max_realizations:
+            return True
+        if n < exp.min_realizations:
+            return False
+        g = self.series(p, n)
+        mean = float(np.mean(g))
+        stderr = float(np.std(g, ddof=1)) / np.sqrt(n)
+        return mean != 0 and stderr <= exp.rel_stderr * abs(mean)
+
+    def advance(self, p) -> list:
+        """The chunks of point p to submit now (none when it is waiting or done)."""
+        while self.count[p] is None:
+            keys = [(p, s, e) for s, e in self._chunks(self.round[p])]
+            missing = [key for key in keys if key not in self.values]
+            if missing:
+                new = [key for key in missing if key not in self.inflight]
+                self.inflight.update(new)
+                return new
+            if self._stop(p, self.round[p]):
+                self.count[p] = self.rounds[self.round[p]][1]
+            else:
+                self.round[p] += 1
+        return []
+
+    def done(self, key, values) -> list:
+        """Record the conductances of a finished chunk; return the chunks to submit next."""
+        self.inflight.discard(key)
+        self.values[key] = values
+        return self.advance(key[0])
+
+

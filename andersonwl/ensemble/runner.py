@@ -1,0 +1,312 @@
+"""Ensembles of disorder realisations over a parameter grid, in parallel and resumable.
+
+:func:`run` computes the conductance of every realisation at every grid point
+of an experiment (see :mod:`andersonwl.ensemble.experiment` for the TOML schema) and
+returns an :class:`xarray.Dataset`:
+
+``conductance`` (*swept fields, realization)
+    g = G/(e^2/h), summed over spin.  NaN where a grid point stopped early
+    (stopping rule).
+``engine`` (*swept fields)
+    The engine that computed each grid point (``"auto"`` resolved).
+``count`` (*swept fields)
+    Realisations used at each grid point.
+``mean``, ``std``, ``stderr``, ``var``, ``mean_log``
+    Mean, standard deviation (ddof=1), standard error of the mean, variance
+    (ddof=1) and mean of ln g over the realisations used (NaN skipped).
+
+Coordinates: one per swept field; ``realization`` (0, 1, ...) and ``seed``
+along it; scalar coordinates for the fields that are not swept (None written
+as ``"none"``).  Attributes: the experiment as JSON text, its fingerprint, the
+ensemble seed, the versions of andersonwl, kwant and numpy, start and end time
+(UTC, ISO 8601) and the host.
+
+Design
+------
+* Common random numbers: realisation ``r`` has the disorder seed
+  ``realization_seeds(seed, n)[r]`` at every grid point, so differences such as
+  g(flux) - g(0) are correlated (small error bars on magnetoconductance).
+* Work is cut into chunks of ``[run] chunk`` realisations of one grid point,
+  independently of the number of workers; a worker is the pure function
+  :func:`andersonwl.ensemble.executors.compute_chunk`.  The values are therefore
+  bitwise identical for any number of workers and any executor, given one
+  BLAS thread per worker process (the default pool and Dask's Nanny set it).
+* The stopping rule is decided per grid point after each complete round of
+  ``batch`` realisations, so it does not depend on timing either.
+* With ``output``, each finished chunk is written atomically to the
+  checkpoint directory ``OUTPUT.parts/``; ``resume=True`` reuses it and
+  computes only the missing chunks.  The result is written to a temporary
+  file and renamed over ``output`` at the end; the checkpoint is then removed.
+
+Examples
+--------
+>>> import andersonwl as aw
+>>> ds = aw.run("examples/magnetoconductance.toml", output="mc.nc")   # doctest: +SKIP
+>>> dg = ds.conductance - ds.conductance.sel(flux=0.0)  # doctest: +SKIP
+>>> dg.mean("realization")       # small error bars: the same seeds at every flux  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import datetime
+import json
+import logging
+import os
+import socket
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .._random import SEED_STREAM
+from ..analysis.stats import reductions
+from ..io import atomic_write_netcdf, remove_stale_temporaries
+from .checkpoint import Checkpoint, CheckpointError, parts_dir
+from .executors import compute_chunk, is_dask_client, local_pool
+from .experiment import Experiment, load_experiment
+from .plan import Plan
+from .progress import Progress
+
+__all__ = ["run"]
+
+logger = logging.getLogger(__name__)
+
+#: The variables of an ensemble dataset: name -> (units, long name).  The
+#: reductions come from :func:`andersonwl.analysis.stats.reductions`.
+VARIABLES = {
+    "conductance": ("e^2/h", "two-terminal conductance g = G/(e^2/h), summed over spin, "
+                             "contact resistance of the leads included"),
+    "engine": ("1", "engine that computed the grid point"),
+    "count": ("1", "realisations used"),
+    "mean": ("e^2/h", "mean of g"),
+    "std": ("e^2/h", "standard deviation of g (ddof=1)"),
+    "stderr": ("e^2/h", "standard error of the mean of g"),
+    "var": ("(e^2/h)^2", "variance of g (ddof=1)"),
+    "mean_log": ("1", "mean of ln g"),
+}
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def _coord_values(values):
+    return np.array(["none" if v is None else v for v in values])
+
+
+def _dataset(exp: Experiment, plan: Plan, attrs: dict):
+    import xarray as xr
+    nmax = max(plan.count)
+    shape = exp.grid_shape
+    g = np.full((len(plan.points), nmax), np.nan)
+    for p, n in enumerate(plan.count):
+        g[p, :n] = plan.series(p, n)
+    g = g.reshape(*shape, nmax)
+    red = reductions(g)
+    dims = exp.swept
+    coords = {k: _coord_values(v) for k, v in exp.coords().items()}
+    coords["realization"] = np.arange(nmax)
+    coords["seed"] = ("realization", plan.seeds[:nmax])
+    for k, v in exp.model.items():
+        if k not in exp.swept:
+            coords[k] = "none" if v is None else v
+    coords["spinful"] = int(plan.models[0].spinful)     # one spin content (validated)
+    data = {"conductance": ((*dims, "realization"), g),
+            "engine": (dims, np.array(plan.engines).reshape(shape))}
+    data.update({name: (dims, red[name]) for name in red})
+    ds = xr.Dataset(data, coords=coords, attrs=attrs)
+    for name, (units, long_name) in VARIABLES.items():
+        ds[name].attrs.update(units=units, long_name=long_name)
+    return ds
+
+
+def _versions() -> dict:
+    import kwant
+
+    from .._version import __version__
+    return dict(andersonwl_version=__version__, kwant_version=kwant.__version__,
+                numpy_version=np.__version__)
+
+
+def _load_finished(output: Path, fingerprint: str):
+    import xarray as xr
+    ds = xr.load_dataset(output, engine="h5netcdf")
+    if ds.attrs.get("fingerprint") != fingerprint:
+        raise CheckpointError(f"{output} exists and holds a different experiment (or is not "
+                              "an andersonwl result): write to another output")
+    return ds
+
+
+def _describe(executor) -> str:
+    if is_dask_client(executor):
+        return f"dask {executor.scheduler.address}"
+    return type(executor).__name__
+
+
+def run(experiment, executor=None, *, output=None, resume: bool = False,
+        workers: int | None = None, progress=None):
+    """Run an ensemble experiment.
+
+    Parameters
+    ----------
+    experiment : str, os.PathLike, dict or Experiment
+        A TOML file or a dictionary of the same shape (see
+        :mod:`andersonwl.ensemble.experiment`).  Validated completely before anything
+        is computed or written.
+    executor : concurrent.futures.Executor or distributed.Client, optional
+        Where to compute (it is not shut down).  Default: a local pool of
+        spawned processes, one BLAS thread each.
+    output : str or os.PathLike, optional
+        netCDF file to write (h5netcdf).  Finished chunks are checkpointed in
+        ``OUTPUT.parts/`` as they complete; the file is written atomically at
+        the end and the checkpoint removed.
+    resume : bool
+        Continue from the checkpoint of ``output`` (or start, if there is
+        none; or just load ``output`` if it is already complete).  Without
+        it, an existing ``output`` or checkpoint is an error.
+    workers : int, optional
+        Size of the default pool (overrides ``[run] workers``; default: one
+        per core).  Ignored when ``executor`` is given.
+    progress : bool or None
+        True: tqdm bar; False: silent; None: a bar on a terminal, else a line
+        of progress now and then (on stderr).
+
+    Returns
+    -------
+    xarray.Dataset
+        See the module docstring.
+
+    Notes
+    -----
+    The default pool starts its workers with the "spawn" method (safe with
+    threads, and each worker loads its BLAS with one thread): a script that
+    calls :func:`run` at import time needs the usual
+    ``if __name__ == "__main__":`` guard.  Notebooks and the command line
+    need nothing.  On a Dask cluster the workers must have andersonwl
+    installed, and their Nanny sets one BLAS thread per worker by default.
+
+    Raises
+    ------
+    ExperimentError
+        For an invalid experiment (nothing computed, nothing written).
+    FileExistsError
+        When ``output`` or its checkpoint exists and ``resume`` is false.
+    CheckpointError
+        When the checkpoint or ``output`` belongs to a different experiment,
+        or another run is using the checkpoint.
+    """
+    exp = load_experiment(experiment)
+    if workers is not None:
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    nworkers = workers or exp.workers or os.cpu_count() or 1
+    fingerprint = exp.fingerprint()
+    start = _now()
+    t0 = time.perf_counter()
+
+    ckpt = None
+    values = {}
+    if output is not None:
+        output = Path(output)
+        if not output.parent.is_dir():
+            raise FileNotFoundError(f"the directory of {output} does not exist")
+        parts = parts_dir(output)
+        if not resume:
+            for path in (output, parts):
+                if path.exists():
+                    raise FileExistsError(
+                        f"{path} exists: pass --resume (resume=True) to continue or reuse "
+                        f"it, or remove it")
+        elif output.exists():
+            ds = _load_finished(output, fingerprint)
+            Checkpoint(parts).remove()  # left over if killed just after the final rename
+            logger.info("%s is complete: nothing to compute", output)
+            return ds
+        ckpt = Checkpoint(parts)
+        manifest = ckpt.open(fingerprint, exp.to_json(), start)
+        start = manifest["start_time"]
+        remove_stale_temporaries(output)   # of a run killed while writing (we hold the lock)
+        values = ckpt.load()
+
+    try:
+        plan = Plan(exp, values)
+        if values:
+            logger.info("resuming: %d chunks from the checkpoint", len(values))
+        todo = [key for p in range(len(plan.points)) for key in plan.advance(p)]
+        total = sum(exp.max_count if n is None else n for n in plan.count)
+        done = sum(e - s for (_, s, e) in values)
+
+        with contextlib.ExitStack() as stack:
+            if todo:
+                if executor is None:
+                    pool = stack.enter_context(local_pool(nworkers))
+                    described = f"ProcessPoolExecutor({nworkers})"
+                elif is_dask_client(executor):
+                    pool = executor.get_executor()
+                    described = _describe(executor)
+                else:
+                    pool = executor
+                    described = _describe(executor)
+            else:
+                pool, described = None, "none (all chunks from the checkpoint)"
+            bar = Progress(total, done, progress)
+            stack.callback(bar.close)
+            _compute(plan, pool, todo, ckpt, bar, exp)
+
+        attrs = dict(title="andersonwl ensemble", experiment=exp.to_json(),
+                     fingerprint=fingerprint, ensemble_seed=exp.seed, seed_stream=SEED_STREAM,
+                     seed_rule="seed[r] = hash64(ensemble_seed, seed_stream, r) >> 1",
+                     engine=exp.engine, executor=described, **_versions(),
+                     start_time=start, end_time=_now(), host=socket.gethostname(),
+                     conventions="g = G/(e^2/h) summed over spin; see andersonwl.models")
+        ds = _dataset(exp, plan, attrs)
+        if output is not None:
+            atomic_write_netcdf(ds, output)
+            ckpt.remove()
+            logger.info("wrote %s in %.1f s", output, time.perf_counter() - t0)
+        return ds
+    finally:
+        if ckpt is not None:
+            ckpt.close()
+
+
+def _compute(plan: Plan, pool, todo, ckpt, bar, exp):
+    pending = {}
+
+    def submit(keys):
+        for key in keys:
+            p, s, e = key
+            seeds = tuple(int(v) for v in plan.seeds[s:e])
+            pending[pool.submit(compute_chunk, plan.models[p], seeds, plan.engines[p])] = key
+
+    submit(todo)
+    try:
+        while pending:
+            finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            failed = []
+            # persist every successful chunk before reporting a failure
+            for fut in sorted(finished, key=pending.get):
+                key = pending.pop(fut)
+                try:
+                    g = np.asarray(fut.result(), dtype=np.float64)
+                except Exception as exc:
+                    failed.append((key, exc))
+                    continue
+                if ckpt is not None:
+                    ckpt.save(key, g)
+                logger.debug("computed chunk %s", json.dumps(key))
+                bar.update(len(g))
+                before = plan.count[key[0]]
+                submit(plan.done(key, g))
+                if before is None and plan.count[key[0]] is not None:
+                    bar.set_total(bar.total - (exp.max_count - plan.count[key[0]]))
+            if failed:
+                key, exc = failed[0]
+                point = ", ".join(f"{k}={plan.points[key[0]][k]!r}" for k in exp.swept)
+                raise RuntimeError(f"chunk {key} (grid point {point or '-'}, realisations "
+                                   f"{key[1]}..{key[2] - 1}) failed: {exc!r}") from exc
+    finally:
+        for fut in pending:
+            fut.cancel()

@@ -1,0 +1,295 @@
+"""Files: atomic writes, loading results, and reading measured magnetoresistance curves.
+
+Every file andersonwl writes goes through :func:`atomic_write_bytes` or
+:func:`atomic_write_netcdf`: a temporary file in the directory of the final
+name, flushed, fsync'ed, renamed over the final name with :func:`os.replace`,
+then the directory fsync'ed, so a reader (or a run killed at any moment) sees
+either the old state or the complete new file, never a partial one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import secrets
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["atomic_write_bytes", "atomic_write_netcdf", "fsync_dir", "temp_name",
+           "remove_stale_temporaries", "load_result", "read_curve", "read_temperature",
+           "to_delta_sigma", "parse_aspect", "QUANTITIES"]
+
+
+def temp_name(path) -> Path:
+    """A fresh hidden temporary name in the directory of ``path``."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+
+
+def fsync_dir(directory) -> None:
+    """Make the renames in ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _atomic(path):
+    """Yield a temporary name beside ``path``, to be renamed onto ``path`` on success.
+
+    On success fsync the temporary file, rename it onto ``path`` and fsync the
+    directory; on any failure remove it and re-raise.
+    """
+    path = Path(path)
+    tmp = temp_name(path)
+    try:
+        yield tmp
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temp file, fsync, os.replace, fsync dir)."""
+    with _atomic(path) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with open(fd, "wb") as f:
+            f.write(data)
+
+
+def atomic_write_netcdf(dataset, path) -> None:
+    """Write an xarray Dataset as netCDF-4/HDF5 (h5netcdf) to ``path`` atomically."""
+    with _atomic(path) as tmp:
+        dataset.to_netcdf(tmp, engine="h5netcdf")
+
+
+def remove_stale_temporaries(path) -> None:
+    """Remove temporaries of ``path`` left by a killed writer (``.NAME.*.tmp``)."""
+    path = Path(path)
+    for tmp in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+
+def load_result(path):
+    """An andersonwl result (netCDF) as an :class:`xarray.Dataset`, loaded into memory."""
+    import xarray as xr
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such result file: {path}")
+    return xr.load_dataset(path, engine="h5netcdf")
+
+
+#: what the data column of a measured curve can hold
+QUANTITIES = ("auto", "resistance", "sigma")
+
+
+def parse_aspect(text) -> float:
+    """L/W from a number or a ratio ``"L/W"``, positive and finite."""
+    try:
+        if isinstance(text, str) and "/" in text:
+            num, den = text.split("/", 1)
+            value = float(num) / float(den)
+        else:
+            value = float(text)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError("--aspect must be a positive number or a ratio L/W, "
+                         f"got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"--aspect must be positive and finite, got {text!r}")
+    return value
+
+
+def _split(line):
+    return [f.strip() for f in (line.split(",") if "," in line else line.split())]
+
+
+def _is_number(text):
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def read_curve(path, columns=None, quantity="auto"):
+    """Read (field, data, quantity) from a CSV file, naming the line of any problem.
+
+    Parameters
+    ----------
+    path : path-like
+    columns : str, optional
+        ``"FIELD,DATA"`` by header name or 0-based index.
+    quantity : {"auto", "resistance", "sigma"}
+
+    Returns
+    -------
+    field : numpy.ndarray
+        Tesla.
+    data : numpy.ndarray
+        R_xx in ohm or sigma in e^2/h.
+    quantity : str
+        ``"resistance"`` or ``"sigma"``.
+
+    Raises
+    ------
+    ValueError
+        ``"FILE line N: ..."`` for a malformed line (missing column, not a
+        number, NaN/inf, non-positive resistance), or for an unusable file
+        (no data, unknown column names, too few points).
+    """
+    path = Path(path)
+    if quantity not in QUANTITIES:
+        raise ValueError(f"quantity must be one of {QUANTITIES}, got {quantity!r}")
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.read().splitlines()
+    rows = [(i + 1, _split(line)) for i, line in enumerate(lines)
+            if line.strip() and not line.lstrip().startswith("#")]
+    if not rows:
+        raise ValueError(f"{path}: no data lines")
+    header = None
+    if not all(_is_number(f) for f in rows[0][1]):
+        header_line, header = rows[0]
+        rows = rows[1:]
+    # which columns
+    if columns is None:
+        idx = (0, 1)
+    else:
+        parts = [c.strip() for c in str(columns).split(",")]
+        if len(parts) != 2 or not all(parts):
+            raise ValueError(f"--columns must be FIELD,DATA, got {columns!r}")
+        idx = []
+        for part in parts:
+            if header is not None and part in header:
+                idx.append(header.index(part))
+            elif part.isdigit():
+                idx.append(int(part))
+            else:
+                known = ", ".join(header) if header else "none (the file has no header)"
+                raise ValueError(f"{path}: no column {part!r}; columns: {known}")
+        idx = tuple(idx)
+    if quantity == "auto":
+        name = header[idx[1]].strip().lower() if header is not None and idx[1] < len(header) \
+            else ""
+        if name.startswith("sigma"):
+            quantity = "sigma"
+        elif name.startswith("r") or header is None:
+            quantity = "resistance"
+        else:
+            raise ValueError(f"{path}: cannot tell whether column {name!r} is a resistance "
+                             f"or a conductance; pass --quantity resistance or sigma")
+    need = max(idx) + 1
+    field, data = [], []
+    for lineno, fields in rows:
+        if len(fields) < need:
+            raise ValueError(f"{path} line {lineno}: expected at least {need} columns, "
+                             f"got {len(fields)}")
+        values = []
+        for j in idx:
+            try:
+                v = float(fields[j])
+            except ValueError:
+                raise ValueError(f"{path} line {lineno}: column {j + 1} is not a number: "
+                                 f"{fields[j]!r}") from None
+            if not math.isfinite(v):
+                raise ValueError(f"{path} line {lineno}: column {j + 1} is not finite: "
+                                 f"{fields[j]!r}")
+            values.append(v)
+        if quantity == "resistance" and values[1] <= 0:
+            raise ValueError(f"{path} line {lineno}: resistance must be positive, got "
+                             f"{values[1]:g}")
+        field.append(values[0])
+        data.append(values[1])
+    if len(field) < 4:
+        raise ValueError(f"{path}: need at least 4 data points, got {len(field)}")
+    return np.array(field), np.array(data), quantity
+
+
+_TEMPERATURE = re.compile(r"^\s*#\s*(?:temperature|T)\s*[=:]\s*([-+0-9.eE]+)\s*(?:K\b.*)?$",
+                          re.IGNORECASE)
+
+
+def read_temperature(path) -> float:
+    """The temperature (K) of a ``# temperature = 1.5 K`` (or ``# T: 1.5``) comment line."""
+    path = Path(path)
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            m = _TEMPERATURE.match(line)
+            if m:
+                try:
+                    t = float(m.group(1))
+                except ValueError:
+                    raise ValueError(f"{path} line {lineno}: temperature {m.group(1)!r} is not "
+                                     "a number") from None
+                if not (math.isfinite(t) and t > 0):
+                    raise ValueError(f"{path} line {lineno}: temperature must be positive, "
+                                     f"got {t:g}")
+                return t
+    raise ValueError(f"{path}: no '# temperature = T K' line; give --temperatures")
+
+
+def _unique_mean(x, y):
+    """Sorted unique x with y averaged over repeats."""
+    ux, inv = np.unique(x, return_inverse=True)
+    return ux, np.bincount(inv, weights=y) / np.bincount(inv)
+
+
+def to_delta_sigma(field, data, quantity="resistance", aspect=1.0):
+    """delta_sigma(|B|) = sigma(B) - sigma(0) in e^2/h from a measured curve.
+
+    sigma = (h/e^2) (L/W) / R_xx (:func:`andersonwl.units.resistance_to_sheet_conductance`)
+    or the data itself for ``quantity="sigma"``.  sigma(0) is the mean of the
+    points at B = 0 if there are any, else the linear interpolation between the
+    points on either side of zero, else (all fields of one sign) the point of
+    smallest |B|.  With both signs present the curve is symmetrised,
+    [sigma(B) + sigma(-B)] / 2, on the |B| values of the side with more
+    points, within the range both sides cover (the other side interpolated
+    linearly).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        |B| (sorted, tesla) and delta_sigma (e^2/h).
+    """
+    from .units import resistance_to_sheet_conductance
+    field = np.asarray(field, dtype=float)
+    sigma = (resistance_to_sheet_conductance(np.asarray(data, dtype=float), aspect)
+             if quantity == "resistance" else np.asarray(data, dtype=float))
+    b, s = _unique_mean(field, sigma)
+    if np.any(b == 0):
+        s0 = float(s[b == 0][0])
+    elif b.min() < 0 < b.max():
+        s0 = float(np.interp(0.0, b, s))
+    else:
+        s0 = float(s[np.argmin(np.abs(b))])
+    pos, neg = b > 0, b < 0
+    if pos.any() and neg.any():
+        bp = np.concatenate([[0.0], b[pos]])
+        sp = np.concatenate([[s0], s[pos]])
+        bn = np.concatenate([[0.0], -b[neg][::-1]])
+        sn = np.concatenate([[s0], s[neg][::-1]])
+        grid = bp if pos.sum() >= neg.sum() else bn
+        grid = grid[grid <= min(bp.max(), bn.max())]
+        sym = 0.5 * (np.interp(grid, bp, sp) + np.interp(grid, bn, sn))
+        return grid, sym - s0
+    return np.abs(b), s - s0
+
+

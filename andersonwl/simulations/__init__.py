@@ -1,0 +1,21 @@
+"""Simulations: physics protocols that run engines through the ensemble for an analysis.
+
+``magnetoconductance`` (cusps at common random numbers), ``lifetimes``
+(tau_q, tau_tr, the mean free path of short strips, k_F l), ``demo`` (the
+three classes side by side).  Every simulation draws its realisations by the
+one seed rule, :func:`andersonwl._random.realization_seeds`.
+"""
+
+from __future__ import annotations
+
+from .lifetimes import (
+                        ioffe_regel,
+                        lifetimes,
+                        quantum_lifetime,
+                        short_strip_conductances,
+                        transport_lifetime,
+)
+from .magnetoconductance import magnetoconductance
+
+__all__ = ["magnetoconductance", "ioffe_regel", "lifetimes", "quantum_lifetime",
+           "transport_lifetime", "short_strip_conductances"]
