@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 import pytest
+from assertions import assert_close
+from variants import IDS, VARIANTS, model
 
 import andersonwl as aw
 from andersonwl import _random
@@ -163,3 +165,15 @@ def test_spin_content_is_fixed_per_model():
     for m, d in ((rashba, 1), (magnetic, 1), (aw.StripModel(**GOOD), 1),
                  (aw.StripModel(10, 6, 0.5, spin_orbit="su2"), 1)):
         assert m.spin_degeneracy == d
+
+
+@pytest.mark.parametrize("name, kw, cls", VARIANTS, ids=IDS)
+def test_spin_degeneracy_follows_from_the_symmetries(name, kw, cls):
+    """The flavour factor of the perturbative curves equals the number of degenerate sectors
+    that the numerical symmetry analysis finds (orbitals per site / orbitals per sector)."""
+    m = model(kw)
+    info = aw.find_symmetries(m, seed=2)
+    assert m.spin_degeneracy == m.norbs // info["sector_orbitals"], (name, info)
+    expected = -1 / (2 * np.pi**2 * 9.0) * (4 if m.spin_degeneracy == 2 else 1)
+    assert_close(aw.perturbative_beta(3.0, "A", spin_degeneracy=m.spin_degeneracy), expected,
+                 rtol=1e-12, what=f"class-A leading term for {name}")

@@ -18,6 +18,8 @@ import numpy as np
 import scipy.special as sp
 import xarray as xr
 
+from .contact import sample_conductance
+
 __all__ = ["perturbative_beta", "beta_function", "mean_free_path"]
 
 _ZETA3 = float(sp.zeta(3.0))
@@ -134,9 +136,7 @@ def beta_function(dataset: xr.Dataset, *, size: str = "size", window: int = 2,
         if n.shape != sizes.shape or np.any(n <= 0):
             raise ValueError("channels needs one positive number per size")
         nda = xr.DataArray(n, dims=size, coords={size: dataset[size].values})
-        if bool((g >= nda).any()):
-            raise ValueError("g >= N somewhere: no contact resistance can be removed")
-        g = g / (1 - g / nda)
+        g = xr.apply_ufunc(sample_conductance, g, nda)
     g = g.isel({size: order}).transpose(..., size, "realization")
     lnL = np.log(sizes[order])
     rng = np.random.default_rng(rng)

@@ -176,8 +176,9 @@ def fit_probe_series(datasets, *, max_flux: float | None = None,
             keep &= flux <= max_flux
         if keep.sum() < 2:
             raise ValueError(f"fewer than two non-zero fluxes at or below max_flux={max_flux}")
-        # per-realisation paired differences, per square
-        g = np.asarray(ds["conductance"].values, float)
+        # per-realisation paired differences per square, of the sample conductance
+        # (contact resistance removed when the sweep removed it)
+        g = np.asarray(ds["sample_conductance"].values, float)
         diff = (g[keep] - g[0]) * float(ds.attrs["aspect_ratio"])
         curves.append((flux[keep], diff, np.asarray(ds["delta_sigma_err"].values, float)[keep]))
 

@@ -18,7 +18,7 @@ from scipy import optimize, stats
 
 from ..units import _check_units, characteristic_field, characteristic_length
 from .stats import whitener
-from .wl_formulas import check_model, model_delta_sigma, shape
+from .wl_formulas import L_SO_CONVENTIONS, check_model, model_delta_sigma, shape
 
 __all__ = ["MagnetoconductanceFit", "fit_magnetoconductance", "SharedAlphaFit",
            "fit_shared_alpha", "fit_sweep"]
@@ -37,7 +37,8 @@ class MagnetoconductanceFit:
         constants) or ``"tesla"`` (field in T, lengths in m).
     values, errors : dict
         ``alpha``, ``l_phi`` and, for hln-so and ilp, ``l_so`` (and ``offset``
-        when fitted, in e^2/h); errors are one
+        when fitted, in e^2/h); ``l_so`` is in the convention of the model
+        (:attr:`l_so_convention`: hln-so and ilp define it differently); errors are one
         standard deviation from the covariance (0 for a fixed parameter; inf
         when the data do not constrain the parameter).
     free : tuple of str
@@ -86,6 +87,14 @@ class MagnetoconductanceFit:
             return None
         return float(characteristic_field(self.values["l_so"], self.units))
 
+    @property
+    def l_so_convention(self) -> str | None:
+        """What ``l_so`` means in this model (see ``wl_formulas.L_SO_CONVENTIONS``).
+
+        None for the hln model, which has no L_so.
+        """
+        return L_SO_CONVENTIONS.get(self.model)
+
     def predict(self, field):
         """delta_sigma (e^2/h) of the fitted model at ``field`` (plus the offset, if fitted)."""
         return (model_delta_sigma(self.model, field, self.b_phi, self.b_so, self.values["alpha"])
@@ -106,6 +115,7 @@ class MagnetoconductanceFit:
         lines.append(f"  B_phi  = {self.b_phi:.6g} {fu}")
         if self.b_so is not None:
             lines.append(f"  B_so   = {self.b_so:.6g} {fu}")
+            lines.append(f"  L_so convention: {self.l_so_convention}")
         gof = f"  chi2 = {self.chi2:.4g}, dof = {self.dof}, reduced chi2 = {self.reduced_chi2:.4g}"
         if self.p_value is not None:
             gof += f", p = {self.p_value:.3g}"

@@ -55,10 +55,20 @@ import math
 import numpy as np
 from scipy import special
 
-__all__ = ["MODELS", "hln_y", "hln", "hln_so", "ilp", "model_delta_sigma", "shape",
-           "check_model"]
+__all__ = ["MODELS", "L_SO_CONVENTIONS", "hln_y", "hln", "hln_so", "ilp", "model_delta_sigma",
+           "shape", "check_model"]
 
 MODELS = ("hln", "hln-so", "ilp")
+
+#: What ``l_so`` (B_so = hbar / (4 e L_so^2), L_so^2 = D tau_so) means in each model.  The two
+#: are not interchangeable: the same curve fitted by both gives different L_so.
+L_SO_CONVENTIONS = {
+    "hln-so": "HLN isotropic spin-orbit scattering: all three triplet Cooperons gapped to "
+              "B_phi + (4/3) B_so (Hikami, Larkin, Nagaoka 1980)",
+    "ilp": "ILP/Knap H_so (Rashba, D'yakonov-Perel): 1/tau_so = 2 Omega_1^2 tau_1 is the "
+           "in-plane spin relaxation rate, triplet m = +-1 gapped by B_so and m = 0 by 2 B_so "
+           "(Knap et al. 1996)",
+}
 
 _EULER = float(np.euler_gamma)
 

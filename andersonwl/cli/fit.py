@@ -163,7 +163,7 @@ def _single(args, path):
           f"(B_phi = {fit.b_phi:.4g} T)")
     if "l_so" in v:
         print(f"l_so = {v['l_so'] * 1e9:.6g} +- {e['l_so'] * 1e9:.2g} nm  "
-              f"(B_so = {fit.b_so:.4g} T)")
+              f"(B_so = {fit.b_so:.4g} T; convention: {fit.l_so_convention})")
     print(f"offset = {v['offset']:.3g} +- {e['offset']:.2g} e^2/h  (fitted constant: the "
           f"error of the B = 0 reference)")
     print(f"chi2 = {fit.chi2:.4g} (e^2/h)^2, dof = {fit.dof}, reduced chi2 = "

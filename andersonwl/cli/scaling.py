@@ -25,6 +25,10 @@ def register(sub):
                    help="symmetry class for the perturbative overlay (default: found numerically)")
     p.add_argument("--ioffe-regel", action="store_true",
                    help="estimate k_F l for every value of --parameter (short-sample runs)")
+    p.add_argument("--keep-contact", action="store_true",
+                   help="keep the contact (Sharvin) resistance 1/N of the leads in g (by "
+                        "default it is removed, g -> g/(1 - g/N), with N the open channels of "
+                        "each size)")
     p.set_defaults(func=main)
 
 
@@ -46,11 +50,11 @@ def main(args):
     """Run the sub-command with the parsed arguments; return the exit code."""
     import xarray as xr
 
-    from ..analysis.beta import beta_function
     from ..analysis.fss import finite_size_scaling
     from ..engines.symmetry import symmetry_class
     from ..io import atomic_write_netcdf
     from ..plotting.scaling import plot_beta, plot_collapse, plot_ln_g
+    from ..simulations.ladders import ladder_beta
     from ..simulations.lifetimes import ioffe_regel
 
     path = Path(args.result)
@@ -61,10 +65,13 @@ def main(args):
         raise ValueError(f"{path} has no '{args.size}' dimension (dims: {tuple(ds.dims)}); "
                          "a size ladder sweeps length (with width = \"length\" for squares)")
     out = Path(args.out) if args.out else path.with_name(path.stem + "-scaling")
-    beta = beta_function(ds, size=args.size, window=args.window, bootstrap=args.bootstrap)
+    if args.bootstrap < 2:
+        raise ValueError(f"--bootstrap must be at least 2, got {args.bootstrap}")
+    beta = ladder_beta(ds, size=args.size, window=args.window, bootstrap=args.bootstrap,
+                       remove_contact=not args.keep_contact)
     model = _model_of(ds)
     cls = args.cls or symmetry_class(model)
-    degeneracy = 2 if model.spinful else 1
+    degeneracy = model.spin_degeneracy
     rows = []
     has_param = args.parameter in beta.dims
     values = beta[args.parameter].values if has_param else [None]
@@ -89,7 +96,11 @@ def main(args):
     plot_beta({cls: beta}, parameter=args.parameter,
               spin_degeneracy=degeneracy).savefig(out / "beta.png", dpi=120)
     plot_ln_g(beta, size=args.size, parameter=args.parameter).savefig(out / "ln_g.png", dpi=120)
+    contact = ("kept (two-terminal g)" if args.keep_contact
+               else "removed, g -> g/(1 - g/N) realisation by realisation")
     lines = [f"# beta(g) of {path.name} (class {cls})", "",
+             f"Contact resistance of the leads: {contact}.  g summed over spin; spin "
+             f"degeneracy of the model: {degeneracy}.", "",
              f"| {args.parameter} | L | ln g_typ | beta | error |" + (" k_F l |" if kfl else ""),
              "|---|---|---|---|---|" + ("---|" if kfl else "")]
     for v, L, lng, b, e in rows:

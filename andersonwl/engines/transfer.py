@@ -88,19 +88,21 @@ def _cell_blocks(a, norbs, cell):
 def _column_operators(arrays, prev_hop, energy, norbs, cell, periodic):
     """Blocks of the column recursion, for a chunk of C columns.
 
-    From V_x psi_{x+1} + (H_x - E) psi_x + V_{x-1}^dagger psi_{x-1} = 0 with
-    V_x = H_{x+1, x}:  psi_{x+1}[c] = D psi_x[c] + sum_a (Lo_a psi_x[c - e_a]
-    + Up_a psi_x[c + e_a]) + Bm psi_{x-1}[c], c a site of the cross-section.
+    From row x of H psi = E psi with V_x = H_{x+1, x} (so H_{x, x+1} = V_x^dagger
+    and H_{x, x-1} = V_{x-1}): V_x^dagger psi_{x+1} + (H_x - E) psi_x + V_{x-1}
+    psi_{x-1} = 0, i.e. psi_{x+1}[c] = D psi_x[c] + sum_a (Lo_a psi_x[c - e_a]
+    + Up_a psi_x[c + e_a]) + Bm psi_{x-1}[c], c a site of the cross-section,
+    with D = V_x^-dagger (E - h_c), Bm = -V_x^-dagger V_{x-1} (per-site blocks).
     Returns D, [Lo_a], [Up_a], Bm, all (C, *cell, k, k), and V of the last
     column (the previous hop of the next chunk).
     """
     k, nd = norbs, len(cell)
     on = _cell_blocks(arrays.onsite, k, cell)
     hx = _cell_blocks(arrays.hop_x, k, cell)
-    vinv = np.linalg.inv(hx)
+    vinv = np.linalg.inv(hx.conj().swapaxes(-1, -2))                  # (V_x^dagger)^-1
     h_prev = np.concatenate([prev_hop[None], hx[:-1]], axis=0)        # V_{x-1}
     d = vinv @ (energy * np.eye(k) - on)
-    bm = -vinv @ h_prev.conj().swapaxes(-1, -2)
+    bm = -vinv @ h_prev
     lo, up = [], []
     for a, hop in enumerate(transverse_hops(arrays)):
         hop = np.asarray(hop, dtype=complex)
@@ -302,7 +304,9 @@ def localization_length(model: StripModel, target_error: float = 0.01, *, seed: 
     ``V_x = H_{x+1, x}`` (the ``hop_x`` blocks) the transfer matrix of column x is::
 
         (psi_{x+1}, psi_x) = T_x (psi_x, psi_{x-1}),
-        T_x = [[V_x^{-1} (E - H_x), -V_x^{-1} V_{x-1}^dagger], [1, 0]],
+        T_x = [[V_x^{-dagger} (E - H_x), -V_x^{-dagger} V_{x-1}], [1, 0]],
+
+    (row x of H psi = E psi, with H_{x, x+1} = V_x^dagger and H_{x, x-1} = V_{x-1}),
 
     applied to n = M * norbs orthonormal vectors (n = M * height * norbs for a
     3D bar); every q columns (q chosen so that the vectors separate by at most

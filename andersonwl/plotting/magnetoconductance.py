@@ -19,7 +19,12 @@ __all__ = ["plot_magnetoconductance", "plot_fit", "plot_temperature_series"]
 
 
 def plot_magnetoconductance(sweeps, *, fit: str | None = "hln", nsigma: float | None = None):
-    """delta_g against flux for several sweeps (e.g. the three classes) side by side.
+    """delta_sigma per square against flux for several sweeps (e.g. the three classes).
+
+    delta_sigma is the conductivity correction of the sample, the contact
+    resistance of the leads removed when the sweep removed it (its attribute
+    ``contact_resistance_removed``, the default of
+    :func:`andersonwl.magnetoconductance`); it is what the fits describe.
 
     Parameters
     ----------
@@ -29,8 +34,7 @@ def plot_magnetoconductance(sweeps, *, fit: str | None = "hln", nsigma: float | 
     fit : {"hln", "hln-so", "ilp"} or None, optional
         Fit this model to each sweep's delta_sigma (weighted by
         ``delta_sigma_err``, correlations between fluxes ignored; lattice
-        units) and draw it, converted back to delta_g = delta_sigma
-        W / L.  The legend gives alpha and L_phi.  None: data only.
+        units) and draw it.  The legend gives alpha and L_phi.  None: data only.
     nsigma : float, optional
         Threshold passed to :func:`andersonwl.analysis.classify_cusp`; the cusp's
         class is added to each title (default threshold when None).
@@ -46,24 +50,25 @@ def plot_magnetoconductance(sweeps, *, fit: str | None = "hln", nsigma: float | 
     fig, axes = new_figure(len(sweeps))
     for ax, (name, ds) in zip(axes, sweeps.items()):
         flux = ds["flux"].values
-        ax.errorbar(flux, ds["delta_g"].values, yerr=ds["delta_g_err"].values, fmt="o",
-                    ms=4, capsize=2, label="simulation")
+        ax.errorbar(flux, ds["delta_sigma"].values, yerr=ds["delta_sigma_err"].values,
+                    fmt="o", ms=4, capsize=2, label="simulation")
         ax.axhline(0.0, color="0.6", lw=0.8)
         if fit is not None:
             result = fit_sweep(ds, fit)
             if result is not None:
-                aspect = float(ds.attrs.get("aspect_ratio", 1.0))
                 f = np.linspace(0.0, flux.max(), 200)
                 v, e = result.values, result.errors
                 label = (f"{fit}: alpha = {v['alpha']:.2g} +- {e['alpha']:.1g}, "
                          f"L_phi = {v['l_phi']:.3g} +- {e['l_phi']:.1g}")
                 if "l_so" in v:
                     label += f", L_so = {v['l_so']:.3g}"
-                ax.plot(f, result.predict(f) / aspect, "-", label=label)
+                ax.plot(f, result.predict(f), "-", label=label)
         cls = classify_cusp(ds, nsigma=DEFAULT_NSIGMA if nsigma is None else nsigma)
         ax.set_title(f"{name}: cusp {cls}".lstrip(": "), fontsize=10)
         ax.set_xlabel("flux per plaquette (h/e)")
-        ax.set_ylabel(r"$\langle g(\phi)\rangle - \langle g(0)\rangle$  ($e^2/h$)")
+        removed = int(ds.attrs.get("contact_resistance_removed", 0))
+        ax.set_ylabel(r"$\Delta\sigma$ per square ($e^2/h$)"
+                      + (", contact removed" if removed else ", two-terminal"))
         ax.legend(fontsize=7)
     return fig
 

@@ -41,14 +41,20 @@ def plot_beta(curves: dict, *, parameter: str = "disorder", spin_degeneracy: int
     parameter : str
         Dimension whose values are drawn as separate curves (how well they
         join into one curve shows the quality of one-parameter scaling).
-    spin_degeneracy : int
-        Passed to :func:`~andersonwl.analysis.perturbative_beta` for AI and A.
+    spin_degeneracy : int or dict
+        Degenerate spin species of the models (``StripModel.spin_degeneracy``:
+        2 for a spin-degenerate model, 1 for spinless models and for models
+        with spin-orbit coupling or exchange), one for all panels or one per
+        class; passed to :func:`~andersonwl.analysis.perturbative_beta`.
 
     Notes
     -----
     The perturbative curves are the leading-order beta functions of Evers and
-    Mirlin, RMP 80, 1355 (2008), for g summed over spin: AI -2/(pi g),
-    AII +1/(pi g), A -2/(pi^2 g^2) (AI: -1/(pi g) for spinless models).
+    Mirlin, RMP 80, 1355 (2008), Sec. II.C, for g summed over spin, with g_1
+    = g / (degenerate flavours): AI -2/(pi g) with two spin species,
+    -1/(pi g) spinless; AII +1/(pi g) (Kramers pairs); A -1/(2 pi^2 g^2)
+    without spin degeneracy (SU(2) or exchange models, spinless with a field),
+    -2/(pi^2 g^2) with two degenerate species.
     """
     fig, axes = _figure(len(curves))
     for ax_, (cls, ds) in zip(axes, curves.items()):
@@ -59,7 +65,9 @@ def plot_beta(curves: dict, *, parameter: str = "disorder", spin_degeneracy: int
         if np.isfinite(lo):
             xs = np.linspace(max(lo - 0.3, np.log(0.5)), hi + 0.5, 200)
             if cls in ("AI", "AII", "A"):
-                ax_.plot(xs, perturbative_beta(np.exp(xs), cls, spin_degeneracy=spin_degeneracy),
+                deg = (spin_degeneracy.get(cls, 1) if isinstance(spin_degeneracy, dict)
+                       else spin_degeneracy)
+                ax_.plot(xs, perturbative_beta(np.exp(xs), cls, spin_degeneracy=deg),
                          "k--", lw=1, label="perturbative")
         ax_.axhline(0, color="0.6", lw=0.8)
         ax_.set_xlabel(r"$\ln g_{typ} = \langle \ln g \rangle$")

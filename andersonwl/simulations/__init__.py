@@ -1,6 +1,7 @@
 """Simulations: physics protocols that run engines through the ensemble for an analysis.
 
-``magnetoconductance`` (cusps at common random numbers), ``lifetimes``
+``magnetoconductance`` (cusps at common random numbers), ``ladders`` (beta(g)
+of size ladders, contact resistance removed), ``lifetimes``
 (tau_q, tau_tr, the mean free path of short strips, k_F l), ``demo`` (the
 three classes side by side).  Every simulation draws its realisations by the
 one seed rule, :func:`andersonwl._random.realization_seeds`.
@@ -8,6 +9,7 @@ one seed rule, :func:`andersonwl._random.realization_seeds`.
 
 from __future__ import annotations
 
+from .ladders import ladder_beta, ladder_channels
 from .lifetimes import (
                         ioffe_regel,
                         lifetimes,
@@ -17,5 +19,5 @@ from .lifetimes import (
 )
 from .magnetoconductance import magnetoconductance
 
-__all__ = ["magnetoconductance", "ioffe_regel", "lifetimes", "quantum_lifetime",
-           "transport_lifetime", "short_strip_conductances"]
+__all__ = ["magnetoconductance", "ladder_beta", "ladder_channels", "ioffe_regel", "lifetimes",
+           "quantum_lifetime", "transport_lifetime", "short_strip_conductances"]

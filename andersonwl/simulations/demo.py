@@ -27,16 +27,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..analysis.beta import beta_function
 from ..analysis.cusp import classify_cusp
 from ..analysis.wl_fits import fit_sweep
-from ..engines import open_channels
 from ..engines.symmetry import symmetry_class
 from ..ensemble import run
 from ..ensemble.executors import local_pool
 from ..io import atomic_write_netcdf
 from ..models import StripModel
 from ..plotting import plot_beta, plot_distributions, plot_magnetoconductance
+from .ladders import ladder_beta
 from .magnetoconductance import magnetoconductance
 
 __all__ = ["demo_cusp_models", "demo_ladders", "run_demo"]
@@ -81,10 +80,14 @@ def demo_ladders(quick: bool = False) -> dict[str, dict]:
     }
 
 
-def _channels(table):
-    """Open channels of the ladder's leads at each size (for the contact-resistance correction)."""
+def _ladder_model(table, size=None):
+    """The clean model of a ladder table at one size (default: the first)."""
     fixed = {k: v for k, v in table.items() if k not in ("length", "width", "disorder")}
-    return [open_channels(StripModel(L, L, disorder=0.0, **fixed)) for L in table["length"]]
+    size = table["length"][0] if size is None else size
+    return StripModel(size, size, disorder=0.0, **fixed)
+
+
+
 
 
 def _sign(value, err, nsigma=2.0):
@@ -134,24 +137,22 @@ def run_demo(out_dir="demo-output", *, quick: bool = False, workers: int | None 
             sweeps[cls] = magnetoconductance(model, fluxes, n_cusp[cls], seed=1, executor=pool,
                                              symmetrize=False)
         tables = demo_ladders(quick)
-        channels = {cls: _channels(table) for cls, table in tables.items()}
         for cls, table in tables.items():
             _log(out, f"[{time.perf_counter() - t0:5.0f} s] size ladder {cls}: L = "
                       f"{table['length']}, W = {table['disorder']}, {n_ladder} realisations")
             ladders[cls] = run({"model": table, "ensemble": {"seed": 7,
                                                               "realizations": n_ladder}},
                                executor=pool, progress=False)
-            betas[cls] = beta_function(ladders[cls], size="length", bootstrap=200,
-                                       channels=channels[cls])
+            betas[cls] = ladder_beta(ladders[cls], size="length", bootstrap=200)
     cusp_models = demo_cusp_models()
     for cls, ds in sweeps.items():
         model = cusp_models[cls]
         fit = fit_sweep(ds, "hln")
         metal = tables[cls]["disorder"][0]
         # summary: one slope of <ln g> over the whole ladder, at the metallic disorder
-        b = beta_function(ladders[cls].sel(disorder=[metal]), size="length",
-                          window=ladders[cls].sizes["length"], bootstrap=200,
-                          channels=channels[cls]).isel(disorder=0, step=0)
+        b = ladder_beta(ladders[cls].sel(disorder=[metal]), size="length",
+                        window=ladders[cls].sizes["length"], bootstrap=200).isel(disorder=0,
+                                                                                  step=0)
         rows.append(dict(label=cls, found=symmetry_class(model),
                          cusp=classify_cusp(ds),
                          alpha=fit.values["alpha"] if fit else float("nan"),
@@ -164,8 +165,9 @@ def run_demo(out_dir="demo-output", *, quick: bool = False, workers: int | None 
     # ---------------------------------------------------------------- write
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_magnetoconductance(sweeps, fit="hln").savefig(out_dir / "cusps.png", dpi=110)
-    plot_beta(betas, parameter="disorder", spin_degeneracy=2).savefig(out_dir / "beta.png",
-                                                                       dpi=110)
+    degeneracy = {cls: _ladder_model(table).spin_degeneracy for cls, table in tables.items()}
+    plot_beta(betas, parameter="disorder", spin_degeneracy=degeneracy).savefig(
+        out_dir / "beta.png", dpi=110)
     plot_distributions(ladders).savefig(out_dir / "distributions.png", dpi=110)
     for cls in sweeps:
         atomic_write_netcdf(sweeps[cls], out_dir / f"cusp_{cls}.nc")
@@ -189,12 +191,16 @@ def _summary(rows, quick, seconds):
                      f"{r['ln_g']:.2f} | {r['beta']:+.3f} +- {r['beta_err']:.3f} | "
                      f"{r['beta_sign']} |")
     lines += ["", "Cusp: WL (positive magnetoconductance), WAL (negative) or none, at 3 "
-              "standard errors of the paired difference.  alpha ideal: +1/2 (spinless AI), "
-              "-1/2 (AII), 0 (A); coherent samples of 20 x 20 sites give L_phi of the order of "
-              "the sample size.  beta = d<ln g>/dln L fitted over the whole ladder of "
-              "squares at the metallic disorder W, with the Sharvin contact resistance of "
-              "the leads removed (g -> g/(1 - g/N)), g summed over spin; perturbative: "
-              "AI -2/(pi g), AII +1/(pi g), A -2/(pi^2 g^2).  Sign '0': within 2 standard "
-              "errors of zero.",
+              "standard errors of the paired difference.  alpha from HLN fits of "
+              "delta_sigma per square with the contact resistance of the leads removed "
+              "(g -> g/(1 - g/N), realisation by realisation); ideal: +1/2 (spinless AI), "
+              "-1/2 (AII), 0 (A), reached only when l << L_phi << L: coherent samples of "
+              "20 x 20 sites give L_phi of the order of the sample size and alpha far from "
+              "the ideal value (docs/magnetoconductance.md).  beta = d<ln g>/dln L fitted "
+              "over the whole ladder of squares at the metallic disorder W, contact "
+              "resistance removed the same way, g summed over spin; perturbative (Evers "
+              "and Mirlin 2008): AI -2/(pi g) (two spin species), AII +1/(pi g), "
+              "A -1/(2 pi^2 g^2) (SU(2) with exchange: no spin degeneracy).  Sign '0': "
+              "within 2 standard errors of zero.",
               "", f"{'quick mode, ' if quick else ''}{seconds:.0f} s."]
     return "\n".join(lines) + "\n"

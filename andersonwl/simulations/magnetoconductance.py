@@ -30,6 +30,7 @@ import xarray as xr
 
 from .. import _checks
 from .._random import check_seed
+from ..analysis.contact import sample_conductance
 from ..ensemble import run, sweep_experiment
 from ..models import StripModel
 
@@ -52,7 +53,8 @@ def _offsets(fluxes):
 
 def magnetoconductance(model: StripModel, fluxes, realizations: int, seed: int = 0,
                        executor=None, *, symmetrize: bool = True, engine: str = "auto",
-                       workers: int | None = None, progress=False) -> xr.Dataset:
+                       workers: int | None = None, progress=False,
+                       remove_contact: bool = True) -> xr.Dataset:
     """Ensemble-averaged magnetoconductance of a strip, with paired errors.
 
     Parameters
@@ -73,10 +75,17 @@ def magnetoconductance(model: StripModel, fluxes, realizations: int, seed: int =
         Where the ensemble engine computes; default: its local process pool
         (``workers`` processes).
     symmetrize : bool, optional
-        Average g(+f) and g(-f) per realisation (default).  The two-terminal
+        Average g(B) and g(-B) of the total field per realisation (default):
+        g(f0 + f) with g(-(f0 + f)), f0 the background flux.  The two-terminal
         conductance obeys G(B) = G(-B) (Onsager-Buttiker) whenever reversing
         the field is a symmetry of the disorder, i.e. without magnetic
         impurities; there ``symmetrize=False`` halves the work.
+    remove_contact : bool, optional
+        Compute delta_sigma from the sample conductance g_s = g / (1 - g/N)
+        (default), removing the contact resistance 1/N of the leads
+        realisation by realisation (:func:`andersonwl.analysis.contact.sample_conductance`);
+        False keeps the two-terminal g (delta_sigma then underestimates the
+        conductivity correction by about (1 - g/N)^2).
     engine : str, optional
         Transport engine (:data:`andersonwl.engines.ENGINES`).
     workers : int, optional
@@ -97,19 +106,25 @@ def magnetoconductance(model: StripModel, fluxes, realizations: int, seed: int =
             Mean and standard error of the mean of g.
         ``engine`` (flux)
             The engine that computed each flux.
+        ``sample_conductance`` (flux, realization)
+            g_s = g / (1 - g/N), the conductance without the contact resistance
+            of the leads (g itself with ``remove_contact=False``).
         ``delta_g``, ``delta_g_err`` (flux)
-            <g(f) - g(0)> and the error of the paired difference,
-            std_r[g_r(f) - g_r(0)] / sqrt(N) (ddof=1).
+            <g(f) - g(0)> of the two-terminal g and the error of the paired
+            difference, std_r[g_r(f) - g_r(0)] / sqrt(N) (ddof=1).
         ``delta_sigma``, ``delta_sigma_err`` (flux)
-            The same per square, times L/W, in e^2/h.
+            The conductivity correction per square, (L/W) <g_s(f) - g_s(0)> in
+            e^2/h, contact resistance removed (attribute
+            ``contact_resistance_removed``), with its paired error.
         ``delta_sigma_cov`` (flux, flux_b)
             Covariance of the delta_sigma values (the fluxes share their
             realisations, so neighbouring points are strongly correlated):
             pass it, without the zero-flux row and column, as ``sigma_err``
             to :func:`andersonwl.fit_magnetoconductance`.
         ``onsager_asymmetry`` (flux)
-            max_r abs(g_r(+f) - g_r(-f)) (NaN without symmetrisation): zero up
-            to rounding unless time reversal is broken by the disorder.
+            max_r abs(g_r(B) - g_r(-B)) over the total field B = f0 + f (NaN
+            without symmetrisation): zero up to rounding unless time reversal is
+            broken by the disorder itself (magnetic impurities).
         ``open_channels`` (flux)
             Propagating lead modes at +f (summed over spin).  A change
             across the sweep means a lead subband edge near the energy; it
@@ -134,9 +149,11 @@ def magnetoconductance(model: StripModel, fluxes, realizations: int, seed: int =
     realizations = _checks.integer("realizations", realizations, minimum=2)
     seed = check_seed(seed)
     symmetrize = _checks.boolean("symmetrize", symmetrize)
+    remove_contact = _checks.boolean("remove_contact", remove_contact)
     f0 = model.flux
     plus = f0 + offsets                       # plus[0] is the zero-field point
-    minus = f0 - offsets[1:] if symmetrize else np.empty(0)
+    # Onsager relates the total field B to -B: g(f0 + d) to g(-(f0 + d))
+    minus = -(plus if f0 != 0 else plus[1:]) if symmetrize else np.empty(0)
     grid = [float(v) for v in np.concatenate([plus, minus])]
     if len(set(grid)) != len(grid):
         raise ValueError("fluxes too close to each other (or to zero) to be distinct "
@@ -157,10 +174,10 @@ def magnetoconductance(model: StripModel, fluxes, realizations: int, seed: int =
     g_all = ens["conductance"].sel(flux=grid).values          # (flux, realization)
     g_plus = g_all[:len(plus)]
     if symmetrize:
-        g_minus = np.concatenate([g_all[:1], g_all[len(plus):]])
+        g_minus = g_all[len(plus):] if f0 != 0 else np.concatenate([g_all[:1],
+                                                                      g_all[len(plus):]])
         g = 0.5 * (g_plus + g_minus)
         asym = np.max(np.abs(g_plus - g_minus), axis=1)
-        asym[0] = 0.0
     else:
         g = g_plus
         asym = np.full(len(plus), np.nan)
@@ -168,8 +185,14 @@ def magnetoconductance(model: StripModel, fluxes, realizations: int, seed: int =
     diff = g - g[:1]
     delta_g = diff.mean(axis=1)
     delta_g_err = diff.std(axis=1, ddof=1) / math.sqrt(n)
-    delta_g_cov = np.cov(diff) / n                 # (flux, flux), ddof=1
     aspect = model.length / model.width
+    n_open = np.array(channels[:len(plus)], dtype=np.int64)
+    # per square, from the sample conductance g_s = g / (1 - g/N), realisation by realisation
+    g_s = sample_conductance(g, n_open[:, None]) if remove_contact else g
+    dsig = (g_s - g_s[:1]) * aspect
+    delta_sigma = dsig.mean(axis=1)
+    delta_sigma_err = dsig.std(axis=1, ddof=1) / math.sqrt(n)
+    delta_sigma_cov = np.cov(dsig) / n             # (flux, flux), ddof=1
 
     dims = ("flux",)
     ds = xr.Dataset(
@@ -178,13 +201,14 @@ def magnetoconductance(model: StripModel, fluxes, realizations: int, seed: int =
             "mean": (dims, g.mean(axis=1)),
             "stderr": (dims, g.std(axis=1, ddof=1) / math.sqrt(n)),
             "engine": (dims, ens["engine"].sel(flux=grid[:len(plus)]).values),
+            "sample_conductance": (("flux", "realization"), g_s),
             "delta_g": (dims, delta_g),
             "delta_g_err": (dims, delta_g_err),
-            "delta_sigma": (dims, delta_g * aspect),
-            "delta_sigma_err": (dims, delta_g_err * aspect),
-            "delta_sigma_cov": (("flux", "flux_b"), delta_g_cov * aspect ** 2),
+            "delta_sigma": (dims, delta_sigma),
+            "delta_sigma_err": (dims, delta_sigma_err),
+            "delta_sigma_cov": (("flux", "flux_b"), delta_sigma_cov),
             "onsager_asymmetry": (dims, asym),
-            "open_channels": (dims, np.array(channels[:len(plus)], dtype=np.int64)),
+            "open_channels": (dims, n_open),
         },
         coords={"flux": offsets, "flux_b": offsets, "realization": ens["realization"].values,
                 "seed": ("realization", ens["seed"].values)},
@@ -194,8 +218,13 @@ def magnetoconductance(model: StripModel, fluxes, realizations: int, seed: int =
     ds["conductance"].attrs.update(units="e^2/h", long_name="conductance, summed over spin")
     for name in ("delta_g", "delta_g_err"):
         ds[name].attrs["units"] = "e^2/h"
+    ds["sample_conductance"].attrs.update(
+        units="e^2/h", long_name="g_s = g / (1 - g/N), contact resistance of the leads removed"
+        if remove_contact else "g (contact resistance kept: remove_contact=False)")
     for name in ("delta_sigma", "delta_sigma_err"):
-        ds[name].attrs.update(units="e^2/h", long_name="per square: delta_g L / W")
+        ds[name].attrs.update(units="e^2/h", long_name="per square: (L/W) <g_s(f) - g_s(0)>, "
+                              + ("contact resistance removed" if remove_contact
+                                 else "contact resistance kept"))
     ds.attrs.update(
         title="andersonwl magnetoconductance",
         model=json.dumps(model.as_dict()),
@@ -204,6 +233,7 @@ def magnetoconductance(model: StripModel, fluxes, realizations: int, seed: int =
         realizations=int(n),
         ensemble_seed=seed,
         symmetrized=int(bool(symmetrize)),
+        contact_resistance_removed=int(remove_contact),
         delta_g_err_rule="std_r[g_r(f) - g_r(0)] / sqrt(N), ddof=1 (paired realisations)",
     )
     for key in ("experiment", "fingerprint", "engine", "andersonwl_version", "kwant_version",

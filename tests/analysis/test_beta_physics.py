@@ -15,8 +15,8 @@ bootstrap error.  Measured (seed 11):
 import numpy as np
 
 import andersonwl as aw
-from andersonwl.analysis.beta import beta_function, perturbative_beta
-from andersonwl.simulations.demo import _channels
+from andersonwl.analysis.beta import perturbative_beta
+from andersonwl.simulations.ladders import ladder_beta
 
 SIZES = [10, 16, 22]
 
@@ -25,12 +25,12 @@ def ladder(**model):
     table = dict(length=SIZES, width="length", energy=1.0, **model)
     ds = aw.run({"model": table, "ensemble": {"seed": 11, "realizations": 300},
                  "run": {"workers": 1}}, progress=False)
-    return ds, table
+    return ds
 
 
 def test_orthogonal_beta_negative_and_perturbative_at_large_g():
-    ds, table = ladder(disorder=[4.0, 6.0])
-    b = beta_function(ds, size="length", window=3, channels=_channels(table), bootstrap=300)
+    ds = ladder(disorder=[4.0, 6.0])
+    b = ladder_beta(ds, size="length", window=3, bootstrap=300)
     beta, err = b.beta.values[:, 0], b.beta_err.values[:, 0]
     assert np.all(beta + 3 * err < 0), (beta, err)          # WL: beta < 0 everywhere
     g = np.exp(b.ln_g_step.values[0, 0])
@@ -39,13 +39,12 @@ def test_orthogonal_beta_negative_and_perturbative_at_large_g():
 
 
 def test_symplectic_beta_changes_sign():
-    ds, table = ladder(disorder=[1.0, 12.0], spin_orbit="su2")
-    raw = beta_function(ds, size="length", window=3, bootstrap=300)
+    ds = ladder(disorder=[1.0, 12.0], spin_orbit="su2")
+    raw = ladder_beta(ds, size="length", window=3, bootstrap=300, remove_contact=False)
     beta, err = raw.beta.values[:, 0], raw.beta_err.values[:, 0]
     assert beta[0] > 3 * err[0], "no anti-localization at weak disorder"
     assert beta[1] < -3 * err[1], "no localization at strong disorder"
-    corrected = beta_function(ds, size="length", window=3, channels=_channels(table),
-                              bootstrap=300)
+    corrected = ladder_beta(ds, size="length", window=3, bootstrap=300)
     b0, e0 = corrected.beta.values[0, 0], corrected.beta_err.values[0, 0]
     assert b0 > -2 * e0          # still not localizing once the contact term is removed
     g = np.exp(corrected.ln_g_step.values[0, 0])

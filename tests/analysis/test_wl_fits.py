@@ -501,3 +501,18 @@ def test_cli_series_temperatures_and_bad_input(tmp_path, capsys):
     assert main(["fit", *names, "--aspect", "2", "--temperatures", temps]) == 0
     assert "p = " in capsys.readouterr().out
     assert (tmp_path / "series_hln_fit.png").exists()
+
+
+def test_l_so_is_reported_with_its_convention():
+    """hln-so and ilp define B_so differently: one curve, two L_so, each named by its formula."""
+    b = np.linspace(0, 0.02, 41)[1:]
+    truth = ilp(b, characteristic_field(400e-9, "tesla"), characteristic_field(150e-9, "tesla"))
+    fits = {m: fit_magnetoconductance(b, truth, m, "tesla") for m in ("ilp", "hln-so")}
+    assert abs(fits["ilp"].values["l_so"] / 150e-9 - 1) < 1e-3
+    ratio = fits["hln-so"].values["l_so"] / fits["ilp"].values["l_so"]
+    assert abs(ratio - 1) > 0.1, "the two conventions should differ on a Rashba curve"
+    for fit in fits.values():
+        assert fit.l_so_convention and "convention" in fit.summary()
+    assert "in-plane spin relaxation" in fits["ilp"].l_so_convention
+    assert "(4/3) B_so" in fits["hln-so"].l_so_convention
+    assert fit_magnetoconductance(b, truth, "hln", "tesla").l_so_convention is None

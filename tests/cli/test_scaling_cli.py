@@ -43,6 +43,21 @@ def test_scaling_command_writes_plots_and_table(tmp_path, capsys):
         assert (tmp_path / "out" / name).stat().st_size > 0
     beta = xr.load_dataset(tmp_path / "out" / "beta.nc")
     assert beta.beta.shape == (2, 2)
+    # the contact resistance is removed by default, with the channels of every size
+    assert beta.attrs["contact_resistance_removed"] == 1
+    assert "Contact resistance of the leads: removed" in out
+    assert "spin degeneracy of the model: 1" in out          # SU(2): no spin degeneracy
+    channels = [aw.open_channels(aw.StripModel(L, L, 1.0, spin_orbit="su2")) for L in (4, 6, 10)]
+    expected = aw.beta_function(ds, size="length", bootstrap=50, channels=channels)
+    np.testing.assert_allclose(beta.beta.values, expected.beta.values, rtol=1e-12)
+    kept = tmp_path / "kept"
+    assert main(["scaling", str(tmp_path / "ladder.nc"), "--out", str(kept), "--bootstrap", "50",
+                 "--keep-contact"]) == 0
+    two_terminal = xr.load_dataset(kept / "beta.nc")
+    assert two_terminal.attrs["contact_resistance_removed"] == 0
+    # the contact term makes the two-terminal beta larger in the metal (g/N ~ 1/L)
+    assert float(two_terminal.beta.sel(disorder=3.0).mean()) > float(
+        beta.beta.sel(disorder=3.0).mean())
     # strong disorder localizes: <ln g> falls from L = 4 to L = 10 at W = 12 (3 sigma)
     lng, err = beta.ln_g.sel(disorder=12.0).values, beta.ln_g_err.sel(disorder=12.0).values
     assert lng[0] - lng[-1] > 3 * np.hypot(err[0], err[-1])

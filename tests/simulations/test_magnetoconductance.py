@@ -97,9 +97,23 @@ def test_dataset_contents(orthogonal, symplectic):
     np.testing.assert_allclose(ds["delta_g"].values,
                                (ds["conductance"] - ds["conductance"].isel(flux=0))
                                .mean("realization").values)
-    # sigma = g L / W (square strips: equal), and the engine's provenance is kept
-    np.testing.assert_allclose(ds["delta_sigma"], ds["delta_g"])
+    # delta_sigma per square from the sample conductance g_s = g / (1 - g/N), realisation by
+    # realisation (L/W = 1 here), computed independently: the contact resistance is removed
+    g = ds["conductance"].values
+    n = ds["open_channels"].values[:, None]
+    g_s = g / (1 - g / n)
+    np.testing.assert_allclose(ds["delta_sigma"].values, (g_s - g_s[:1]).mean(axis=1),
+                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(ds["sample_conductance"].values, g_s, rtol=1e-12)
+    assert ds.attrs["contact_resistance_removed"] == 1
+    # to first order the correction grows by 1/(1 - g/N)^2 (1.44 at <g>; measured 1.36 here,
+    # since g fluctuates from realisation to realisation), 20 x 20 at W = 3
+    expected = 1 / (1 - g.mean() / n[0, 0]) ** 2
+    ratio = float(ds["delta_sigma"][1] / ds["delta_g"][1])
+    assert abs(ratio / expected - 1) < 0.1, (ratio, expected)
+    assert expected > 1.2
     assert ds.attrs["aspect_ratio"] == 1.0 and "fingerprint" in ds.attrs
+    assert set(ds["engine"].values) == {"rgf"}
     # the same realisations at every flux: seeds of the ensemble engine
     from andersonwl.ensemble import realization_seeds
     np.testing.assert_array_equal(ds["seed"].values, realization_seeds(1, 400))
@@ -130,6 +144,26 @@ def test_onsager_symmetry_and_paired_sweep(pool):
                             executor=pool, symmetrize=False)
     assert ds.attrs["background_flux"] == 0.05
     assert np.isnan(ds["onsager_asymmetry"][1])
+
+
+def test_onsager_diagnostic_uses_the_total_field(pool):
+    """With a background flux f0, Onsager relates g(f0 + d) to g(-(f0 + d)), not g(f0 - d)."""
+    model = aw.StripModel(8, 6, energy=0.9, disorder=2.0, flux=0.01)
+    ds = magnetoconductance(model, [0.01, 0.02], 4, seed=2, executor=pool)
+    # no magnetic impurities: the reversed total field gives the same g to rounding
+    assert float(ds["onsager_asymmetry"].max()) < 1e-9, ds["onsager_asymmetry"].values
+    # independently: g at the total fields +-(f0 + d) of the same realisations
+    seeds = ds["seed"].values
+    for d in (0.0, 0.02):
+        plus = [aw.conductance(model.replace(flux=0.01 + d), int(s)) for s in seeds]
+        minus = [aw.conductance(model.replace(flux=-(0.01 + d)), int(s)) for s in seeds]
+        np.testing.assert_allclose(plus, minus, rtol=1e-9)
+        np.testing.assert_allclose(ds["conductance"].sel(flux=d).values,
+                                   0.5 * (np.array(plus) + np.array(minus)), rtol=1e-12)
+    # magnetic impurities break time reversal in the disorder: g(B) != g(-B) is reported
+    magnetic = magnetoconductance(model.replace(exchange=1.0, spinful=True), [0.02], 4, seed=2,
+                                  executor=pool)
+    assert float(magnetic["onsager_asymmetry"].max()) > 1e-6
 
 
 def test_fit_of_a_sweep_runs_in_lattice_units():
