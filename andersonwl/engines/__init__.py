@@ -27,7 +27,15 @@ numerical symmetry classes (:mod:`.symmetry`) and the lead self-energies
 
 from __future__ import annotations
 
-from .. import _random
+import warnings
+
+with warnings.catch_warnings():
+    # Kwant warns at import, in every process, when MUMPS is missing; andersonwl says it once,
+    # when the Kwant solver is actually used (kwant_engine._warn_without_mumps)
+    warnings.filterwarnings("ignore", message="MUMPS is not available", category=RuntimeWarning)
+    import kwant  # noqa: F401
+
+from .. import _blas, _random
 from .kwant_engine import (
     kwant_conductance,
     open_channels,
@@ -62,6 +70,7 @@ register(Engine("probes", dephased_conductance, dephasing=True,
                         "coherent Landauer conductance from the full Green's function)"))
 
 
+@_blas.limited
 def conductance(model, seed: int = 0, *, engine: str = AUTO) -> float:
     """Two-terminal conductance g = G/(e^2/h) of one disorder realisation.
 

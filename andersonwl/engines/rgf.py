@@ -45,7 +45,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import lapack
 
-from .. import _checks
+from .. import _blas, _checks
 from .._random import check_seed
 from ..hamiltonian import model_arrays
 from ..models import StripModel
@@ -265,6 +265,7 @@ def _check_lengths(lengths, max_length):
     return out
 
 
+@_blas.limited
 def conductance_vs_length(model: StripModel, lengths=None, seed: int = 0) -> np.ndarray:
     """Conductance of every prefix of one realisation, from a single RGF sweep.
 

@@ -25,7 +25,7 @@ import itertools
 import numpy as np
 import scipy.linalg as la
 
-from .. import _checks
+from .. import _blas, _checks
 from .._random import check_seed
 from ..hamiltonian import geometry_of, sample_arrays
 
@@ -95,6 +95,7 @@ def _project_sector(blocks, nsites, n, comm, rng):
     return new, ns
 
 
+@_blas.limited
 def find_symmetries(model, seed: int = 0, *, patch: int = 10) -> dict:
     """Symmetries of a disordered realisation of ``model``.
 

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .. import _checks
+from .. import _blas, _checks
 from .._random import check_seed
 from ..hamiltonian import column_arrays, geometry_of, lead_arrays
 from ..models import StripModel
@@ -257,6 +257,7 @@ def _iterate(model, seed, periodic, max_length, chunk=None):
         q = max(1, int(q_new))
 
 
+@_blas.limited
 def localization_length(model: StripModel, target_error: float = 0.01, *, seed: int = 0,
                         boundary: str = "hardwall", max_length: int = 10_000_000,
                         min_length: int = 2048, chunk: int | None = None

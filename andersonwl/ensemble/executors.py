@@ -8,27 +8,32 @@ with ``client.get_executor()``.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
 import contextlib
 import multiprocessing
 import os
+import sys
 import threading
 import time
 
 import numpy as np
 
-__all__ = ["compute_chunk", "local_pool", "dask_client", "is_dask_client", "BLAS_VARS",
-           "single_blas_thread_env"]
+from .. import _blas, _checks
+
+__all__ = ["compute_chunk", "local_pool", "SerialExecutor", "dask_client", "is_dask_client",
+           "BLAS_VARS", "single_blas_thread_env"]
 
 #: Environment variables that fix the number of BLAS / OpenMP threads.
 BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+@_blas.limited
 def compute_chunk(model, seeds: tuple, engine: str) -> np.ndarray:
     """Conductances g of the realisations ``seeds`` of ``model`` by ``engine``.
 
     A pure function of its arguments: the same call gives the same bits on
-    any worker (with one BLAS thread per process).
+    any worker and in-process (it runs with one BLAS thread, :mod:`andersonwl._blas`).
     """
     from ..engines import ENGINES
     compute = ENGINES[engine].conductance
@@ -56,6 +61,8 @@ def single_blas_thread_env():
 
 def _init_worker(parent_pid: int) -> None:
     os.environ.update({k: "1" for k in BLAS_VARS})
+    os.environ["ANDERSONWL_WORKER"] = "1"         # warnings are the main process's business
+    _blas.pin_process(1)
 
     def watch():
         # a pool worker whose parent was killed (SIGKILL) exits instead of idling forever
@@ -66,10 +73,69 @@ def _init_worker(parent_pid: int) -> None:
     threading.Thread(target=watch, daemon=True, name="andersonwl-parent-watch").start()
 
 
-def _worker_ready() -> tuple[int, str | None]:
+def _worker_ready() -> tuple[int, int]:
     import andersonwl  # noqa: F401  (import the package now, not in the first task)
     time.sleep(0.05)
-    return os.getpid(), os.environ.get("OPENBLAS_NUM_THREADS")
+    return os.getpid(), _blas.current_threads()
+
+
+@contextlib.contextmanager
+def _main_module_hidden():
+    """Start processes without re-running the user's ``__main__`` in them.
+
+    The "spawn" start method re-imports the parent's main script in every child
+    (as ``__mp_main__``), which runs a script's top-level code again: a plain
+    script calling :func:`andersonwl.run` without an ``if __name__ ==
+    "__main__":`` guard would recurse, and ``python - < script.py`` fails
+    (no file ``<stdin>``).  The workers only ever run andersonwl's own
+    functions, so they do not need the main module: while they start, it is
+    presented to :mod:`multiprocessing` without ``__file__`` and ``__spec__``,
+    as an interactive session is.
+    """
+    main = sys.modules.get("__main__")
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__")
+             if main is not None and k in main.__dict__}
+    try:
+        for k in saved:
+            if k == "__spec__":
+                main.__spec__ = None
+            else:
+                del main.__dict__[k]
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.update(saved)
+
+
+_SHARED: dict = {}     # workers -> the process pool kept for later calls in this process
+
+
+def _shutdown_shared() -> None:
+    for pool in _SHARED.values():
+        pool.shutdown(wait=False, cancel_futures=True)
+    _SHARED.clear()
+
+
+atexit.register(_shutdown_shared)
+
+
+def _start_pool(workers: int) -> cf.ProcessPoolExecutor:
+    with single_blas_thread_env(), _main_module_hidden():
+        pool = cf.ProcessPoolExecutor(max_workers=workers,
+                                      mp_context=multiprocessing.get_context("spawn"),
+                                      initializer=_init_worker, initargs=(os.getpid(),))
+        try:
+            # start every process now, while the environment says one thread and the
+            # main module is hidden
+            ready = [pool.submit(_worker_ready) for _ in range(workers)]
+            info = [f.result() for f in ready]
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    if any(n != 1 for _, n in info):  # pragma: no cover
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise RuntimeError(f"worker processes did not get one BLAS thread: {info}")
+    return pool
 
 
 @contextlib.contextmanager
@@ -77,28 +143,43 @@ def local_pool(workers: int):
     """A process pool of ``workers`` spawned processes with one BLAS thread each.
 
     All processes are started (and have imported andersonwl) when the block
-    begins.  On leaving, pending tasks are cancelled.
+    begins; they do not re-run the caller's main script (see
+    :func:`_main_module_hidden`), so plain scripts without a main guard work.
+    The pool is kept for the next block with the same number of workers in
+    this process (starting one costs seconds: notebooks and teaching pages
+    call the ensemble many times) and shut down at exit.  If the block fails,
+    pending tasks are cancelled and the pool is discarded.
     """
-    with single_blas_thread_env():
-        pool = cf.ProcessPoolExecutor(max_workers=workers,
-                                      mp_context=multiprocessing.get_context("spawn"),
-                                      initializer=_init_worker, initargs=(os.getpid(),))
-        try:
-            # start every process now, while the environment says one thread
-            ready = [pool.submit(_worker_ready) for _ in range(workers)]
-            info = [f.result() for f in ready]
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-    if any(v != "1" for _, v in info):  # pragma: no cover
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise RuntimeError(f"worker processes did not get one BLAS thread: {info}")
+    workers = _checks.integer("workers", workers, minimum=1)
+    pool = _SHARED.pop(workers, None)
+    if pool is None or getattr(pool, "_broken", False):
+        pool = _start_pool(workers)
     ok = False
     try:
         yield pool
         ok = True
     finally:
-        pool.shutdown(wait=ok, cancel_futures=True)
+        if ok and not getattr(pool, "_broken", False):
+            _SHARED[workers] = pool
+        else:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+class SerialExecutor(cf.Executor):
+    """An executor that runs each task at once, in this process (``workers=1``).
+
+    No process to start, so small runs take milliseconds; the values are the
+    bits a worker process gives (the tasks run with one BLAS thread).
+    """
+
+    def submit(self, fn, /, *args, **kwargs):
+        """Run ``fn(*args, **kwargs)`` now; return a finished future."""
+        future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
 
 
 def is_dask_client(obj) -> bool:

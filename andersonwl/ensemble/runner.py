@@ -64,7 +64,7 @@ from .._random import SEED_STREAM
 from ..analysis.stats import reductions
 from ..io import atomic_write_netcdf, remove_stale_temporaries
 from .checkpoint import Checkpoint, CheckpointError, parts_dir
-from .executors import compute_chunk, is_dask_client, local_pool
+from .executors import SerialExecutor, compute_chunk, is_dask_client, local_pool
 from .experiment import Experiment, load_experiment
 from .plan import Plan
 from .progress import Progress
@@ -168,7 +168,8 @@ def run(experiment, executor=None, *, output=None, resume: bool = False,
         it, an existing ``output`` or checkpoint is an error.
     workers : int, optional
         Size of the default pool (overrides ``[run] workers``; default: one
-        per core).  Ignored when ``executor`` is given.
+        per core); 1 computes in this process.  Ignored when ``executor`` is
+        given.
     progress : bool or None
         True: tqdm bar; False: silent; None: a bar on a terminal, else a line
         of progress now and then (on stderr).
@@ -181,11 +182,14 @@ def run(experiment, executor=None, *, output=None, resume: bool = False,
     Notes
     -----
     The default pool starts its workers with the "spawn" method (safe with
-    threads, and each worker loads its BLAS with one thread): a script that
-    calls :func:`run` at import time needs the usual
-    ``if __name__ == "__main__":`` guard.  Notebooks and the command line
-    need nothing.  On a Dask cluster the workers must have andersonwl
-    installed, and their Nanny sets one BLAS thread per worker by default.
+    threads), one BLAS thread each, without re-running the caller's main
+    script in them: a plain script that calls :func:`run` at top level (no
+    ``if __name__ == "__main__":`` guard), ``python - < script.py``,
+    ``python -c``, IPython and Jupyter all work and give the same bits as
+    ``andersonwl run``.  The pool is kept for later calls in the same process.
+    ``workers=1`` computes in-process, with no pool.  On a Dask cluster the
+    workers must have andersonwl installed; the tasks set one BLAS thread
+    themselves.
 
     Raises
     ------
@@ -240,7 +244,9 @@ def run(experiment, executor=None, *, output=None, resume: bool = False,
 
         with contextlib.ExitStack() as stack:
             if todo:
-                if executor is None:
+                if executor is None and nworkers == 1:
+                    pool, described = SerialExecutor(), "in-process (workers = 1)"
+                elif executor is None:
                     pool = stack.enter_context(local_pool(nworkers))
                     described = f"ProcessPoolExecutor({nworkers})"
                 elif is_dask_client(executor):

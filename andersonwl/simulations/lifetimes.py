@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sps
 import scipy.sparse.linalg as spla
 
-from .. import _checks, hamiltonian
+from .. import _blas, _checks, hamiltonian
 from .._random import check_seed, realization_seeds
 from ..analysis.beta import mean_free_path
 from ..bands import born_rate, dispersion, fermi_surface_average, fermi_wavevector
@@ -57,6 +57,7 @@ def _torus_hamiltonian(model, seed, size):
     return hop + sps.diags(eps)
 
 
+@_blas.limited
 def quantum_lifetime(model, *, size: int = 96, realizations: int = 20, seed: int = 0,
                      eta: float | None = None, directions: int = 4) -> dict:
     """tau_q from the disorder-averaged Green's function on an L x L torus.

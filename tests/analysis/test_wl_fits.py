@@ -364,6 +364,7 @@ def test_example_file_is_what_the_generator_writes():
     np.testing.assert_allclose(data[:, 1], r, atol=1e-5)
 
 
+@pytest.mark.core
 def test_cli_fit_recovers_the_example_parameters(tmp_path, capsys):
     # examples/data/wal_example.csv: ILP with L_phi = 400 nm, L_so = 150 nm, L/W = 2,
     # noise 0.05 ohm on R_xx (see examples/make_example_data.py)

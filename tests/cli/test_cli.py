@@ -6,6 +6,7 @@ import pytest
 from andersonwl.cli import main
 
 
+@pytest.mark.core
 def test_demo_quick_writes_everything(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--quick", "--out", str(out)]) == 0

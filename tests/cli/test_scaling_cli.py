@@ -29,6 +29,7 @@ def test_width_tied_to_length_makes_squares():
             parse_experiment({**LADDER, "model": {**LADDER["model"], "width": bad}})
 
 
+@pytest.mark.core
 def test_scaling_command_writes_plots_and_table(tmp_path, capsys):
     ds = aw.run(LADDER, output=tmp_path / "ladder.nc")
     # a tied width is the same realisation as an explicit square of that size

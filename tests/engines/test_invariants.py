@@ -13,6 +13,8 @@ from variants import CLEANABLE, IDS, ONSAGER, VARIANTS, model
 
 import andersonwl as aw
 
+pytestmark = pytest.mark.core
+
 #: (energy, disorder): diffusive, near the band edge, strongly localised (g << 1)
 REGIMES = [(0.7, 2.0), (-2.3, 4.0), (1.1, 12.0)]
 #: agreement required between engines; observed <= 1e-12

@@ -135,14 +135,18 @@ def test_bar_channels_and_validation():
         aw.StripModel(3, 30, 6.2, height=30)
 
 
-def test_mumps_is_used_and_missing_mumps_warns_once(monkeypatch):
+def test_missing_mumps_warns_once_and_auto_avoids_kwant(monkeypatch):
+    from andersonwl.engines import RGF_MAX_ORBITALS
     from andersonwl.engines import kwant_engine as systems
-    assert systems.mumps_available(), "Kwant is not using MUMPS in this environment"
     monkeypatch.setattr(systems, "mumps_available", lambda: False)
     monkeypatch.setattr(systems, "_warned_mumps", False)
-    with pytest.warns(RuntimeWarning, match="MUMPS"):
-        systems._warn_without_mumps()
+    monkeypatch.delenv("ANDERSONWL_WORKER", raising=False)
+    assert aw.choose_engine(aw.StripModel(2, RGF_MAX_ORBITALS + 1, 0.5)) == "rgf"
+    m = aw.StripModel(4, 3, 0.5, disorder=1.0)
+    with pytest.warns(systems.SlowSolverWarning, match="MUMPS"):
+        aw.conductance(m, 0, engine="kwant")
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        systems._warn_without_mumps()      # second time: silent
+        aw.conductance(m, 1, engine="kwant")      # second time: silent
+        aw.open_channels(m.replace(width=5))       # lead modes alone never warn

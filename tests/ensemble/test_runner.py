@@ -132,6 +132,7 @@ def test_run_values_layout_and_file(reference):
     assert _files(out.parent) == ["ref.nc"]
 
 
+@pytest.mark.core
 def test_worker_counts_give_identical_bits(reference):
     one = aw.run(EXP, workers=1, progress=False)
     assert _same_bits(one["conductance"].values, reference[0]["conductance"].values)
@@ -321,6 +322,7 @@ chunk = 2
     xr.testing.assert_identical(resumed.drop_attrs(), whole.drop_attrs())
 
 
+@pytest.mark.core
 def test_cli_run_prints_progress_lines(tmp_path, capsys):
     exp = tmp_path / "exp.toml"
     exp.write_text("[model]\nlength = 6\nwidth = 4\nenergy = 0.3\ndisorder = 1.0\n"
