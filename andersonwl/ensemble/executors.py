@@ -112,7 +112,7 @@ _SHARED: dict = {}     # workers -> the process pool kept for later calls in thi
 
 def _shutdown_shared() -> None:
     for pool in _SHARED.values():
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)     # idle workers exit at once
     _SHARED.clear()
 
 
