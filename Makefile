@@ -39,7 +39,7 @@ test-core: venv
 	$(BIN)/python -m pytest -n 2 -m core $(PYTEST_ARGS)
 
 demo: venv
-	$(BIN)/andersonwl demo
+	$(BIN)/andersonwl demo --force
 
 bench: venv
 	$(BIN)/python benchmarks/engines.py

@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["atomic_write_bytes", "atomic_write_netcdf", "fsync_dir", "temp_name",
-           "remove_stale_temporaries", "load_result", "read_curve", "read_temperature",
-           "to_delta_sigma", "parse_aspect", "QUANTITIES"]
+           "check_outputs", "remove_stale_temporaries", "load_result", "read_curve",
+           "read_aspect", "FIELD_UNITS", "read_temperature", "to_delta_sigma", "parse_aspect",
+           "QUANTITIES"]
 
 
 def temp_name(path) -> Path:
@@ -63,30 +64,108 @@ def _atomic(path):
 
 
 def atomic_write_bytes(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temp file, fsync, os.replace, fsync dir)."""
-    with _atomic(path) as tmp:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with open(fd, "wb") as f:
-            f.write(data)
+    """Write ``data`` to ``path`` atomically (temp file, fsync, os.replace, fsync dir).
+
+    Raises
+    ------
+    OSError
+        With the errno of the failure (``ENOSPC`` for a full disk) and a message
+        that names ``path``; the temporary file is removed.
+    """
+    try:
+        with _atomic(path) as tmp:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            with open(fd, "wb") as f:
+                f.write(data)
+    except OSError as exc:
+        if str(path) in str(exc):
+            raise
+        raise OSError(exc.errno, f"could not write {path}: {exc.strerror or exc}") from exc
 
 
 def atomic_write_netcdf(dataset, path) -> None:
-    """Write an xarray Dataset as netCDF-4/HDF5 (h5netcdf) to ``path`` atomically."""
-    with _atomic(path) as tmp:
-        dataset.to_netcdf(tmp, engine="h5netcdf")
+    """Write an xarray Dataset as netCDF-4/HDF5 (h5netcdf) to ``path`` atomically.
+
+    The file is made in memory first and written with plain file I/O, so a full
+    disk or another I/O error is an :class:`OSError` naming ``path`` (HDF5
+    writing straight to a full disk can crash the process), and no partial
+    file is left.
+    """
+    with _local_write_lock():
+        data = bytes(dataset.to_netcdf(engine="h5netcdf"))
+    atomic_write_bytes(path, data)
+
+
+@contextlib.contextmanager
+def _local_write_lock():
+    """Make xarray use a local lock for the in-memory write, also under a Dask client.
+
+    A distributed lock cannot serialise an in-memory file.
+    """
+    try:
+        import dask
+    except ImportError:
+        yield
+        return
+    with dask.config.set(scheduler="synchronous"):
+        yield
 
 
 def remove_stale_temporaries(path) -> None:
-    """Remove temporaries of ``path`` left by a killed writer (``.NAME.*.tmp``)."""
+    """Remove temporaries of ``path`` left by a killed writer.
+
+    Only regular files named exactly as :func:`temp_name` names them
+    (``.NAME.PID.HEX8.tmp``) are removed; symbolic links and anything else
+    are left alone.
+    """
     path = Path(path)
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.\d+\.[0-9a-f]{{8}}\.tmp")
     for tmp in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        if pattern.fullmatch(tmp.name) and tmp.is_file() and not tmp.is_symlink():
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
 
 
 def glob_escape(name: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", name)
 
+
+
+def check_outputs(directory, names, *, force: bool = False) -> Path:
+    """Check, before any work, that ``names`` can be written into ``directory``.
+
+    Parameters
+    ----------
+    directory : path-like
+        The output directory (created later by the writer if missing).
+    names : iterable of str
+        The files that will be written there.
+    force : bool
+        Allow overwriting existing files.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    NotADirectoryError
+        When ``directory`` exists and is not a directory.
+    FileExistsError
+        When one of the files exists and ``force`` is false (the message names
+        it and the fix).
+    """
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise NotADirectoryError(f"{directory} exists and is not a directory: give --out a "
+                                 "directory")
+    if not force:
+        existing = [n for n in names if (directory / n).exists()]
+        if existing:
+            more = f" and {len(existing) - 1} more" if len(existing) > 1 else ""
+            raise FileExistsError(f"{directory / existing[0]} exists: pass --force to overwrite "
+                                  f"it{more}, or choose another --out")
+    return directory
 
 
 def load_result(path):
@@ -130,7 +209,34 @@ def _is_number(text):
         return False
 
 
-def read_curve(path, columns=None, quantity="auto"):
+#: units of the field column understood by :func:`read_curve` (factor to tesla)
+FIELD_UNITS = {"T": 1.0, "mT": 1e-3}
+_MT = re.compile(r"(^|[^A-Za-z])mT([^A-Za-z]|$)")
+_TESLA = re.compile(r"(^|[^A-Za-z])(T|tesla)([^A-Za-z]|$)", re.IGNORECASE)
+_ASPECT = re.compile(r"L\s*/\s*W\s*=\s*([-+0-9.eE]+)")
+
+
+def _unit_in(text: str) -> str | None:
+    if _MT.search(text):
+        return "mT"
+    if re.search(r"(^|[^A-Za-z])tesla([^A-Za-z]|$)", text, re.IGNORECASE) or re.search(
+            r"\(T\)|\[T\]|_T$|^T$", text.strip()):
+        return "T"
+    return None
+
+
+def read_aspect(path) -> float | None:
+    """L/W from a ``# ... L/W = 2 ...`` comment line of a measured curve, or None."""
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.lstrip().startswith("#"):
+                m = _ASPECT.search(line)
+                if m:
+                    return parse_aspect(m.group(1))
+    return None
+
+
+def read_curve(path, columns=None, quantity="auto", field_unit="auto"):
     """Read (field, data, quantity) from a CSV file, naming the line of any problem.
 
     Parameters
@@ -139,6 +245,11 @@ def read_curve(path, columns=None, quantity="auto"):
     columns : str, optional
         ``"FIELD,DATA"`` by header name or 0-based index.
     quantity : {"auto", "resistance", "sigma"}
+    field_unit : {"auto", "T", "mT"}
+        The unit of the field column.  ``"auto"`` reads it from the column's
+        header name (``B_mT``, ``B (T)``, ``field[mT]``, ``tesla``) or from a
+        comment line (``# columns: B in tesla``); when the file does not say,
+        it is an error (the unit is never guessed).
 
     Returns
     -------
@@ -159,8 +270,16 @@ def read_curve(path, columns=None, quantity="auto"):
     path = Path(path)
     if quantity not in QUANTITIES:
         raise ValueError(f"quantity must be one of {QUANTITIES}, got {quantity!r}")
-    with open(path, encoding="utf-8") as fh:
-        lines = fh.read().splitlines()
+    if field_unit != "auto" and field_unit not in FIELD_UNITS:
+        raise ValueError(f"field_unit must be 'auto' or one of {tuple(FIELD_UNITS)}, "
+                         f"got {field_unit!r}")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory: give the CSV file of a curve")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text (CSV) file") from None
     rows = [(i + 1, _split(line)) for i, line in enumerate(lines)
             if line.strip() and not line.lstrip().startswith("#")]
     if not rows:
@@ -186,16 +305,19 @@ def read_curve(path, columns=None, quantity="auto"):
                 known = ", ".join(header) if header else "none (the file has no header)"
                 raise ValueError(f"{path}: no column {part!r}; columns: {known}")
         idx = tuple(idx)
+    if header is not None and max(idx) >= len(header):
+        raise ValueError(f"{path}: the header has {len(header)} columns, no column "
+                         f"{max(idx)}; columns: {', '.join(header)}")
     if quantity == "auto":
-        name = header[idx[1]].strip().lower() if header is not None and idx[1] < len(header) \
-            else ""
+        name = header[idx[1]].strip().lower() if header is not None else ""
         if name.startswith("sigma"):
             quantity = "sigma"
         elif name.startswith("r") or header is None:
             quantity = "resistance"
         else:
-            raise ValueError(f"{path}: cannot tell whether column {name!r} is a resistance "
-                             f"or a conductance; pass --quantity resistance or sigma")
+            raise ValueError(f"{path}: cannot tell whether column {header[idx[1]]!r} is a "
+                             "resistance or a conductance; pass --quantity resistance or "
+                             "sigma")
     need = max(idx) + 1
     field, data = [], []
     for lineno, fields in rows:
@@ -218,9 +340,26 @@ def read_curve(path, columns=None, quantity="auto"):
                              f"{values[1]:g}")
         field.append(values[0])
         data.append(values[1])
+    if field_unit == "auto":
+        named = _unit_in(header[idx[0]]) if header is not None else None
+        comments = [line for line in lines if line.lstrip().startswith("#")]
+        said = {u for line in comments for u in [_unit_in(line)] if u is not None}
+        field_unit = named or (said.pop() if len(said) == 1 else None)
+        if field_unit is None:
+            column = repr(header[idx[0]]) if header is not None else "1"
+            raise ValueError(f"{path}: the unit of the field column {column} is not stated "
+                             "(no unit in its header name and no '# ... B in tesla' comment): "
+                             "pass --field-unit T or mT")
     if len(field) < 4:
         raise ValueError(f"{path}: need at least 4 data points, got {len(field)}")
-    return np.array(field), np.array(data), quantity
+    field = np.array(field) * FIELD_UNITS[field_unit]
+    values, first = np.unique(field, return_index=True)
+    if values.size != field.size:
+        dup = np.setdiff1d(np.arange(field.size), first)[0]
+        line = rows[int(dup)][0]
+        raise ValueError(f"{path} line {line}: the field {field[dup]:g} T appears twice: one "
+                         "point per field (average repeated sweeps before fitting)")
+    return field, np.array(data), quantity
 
 
 _TEMPERATURE = re.compile(r"^\s*#\s*(?:temperature|T)\s*[=:]\s*([-+0-9.eE]+)\s*(?:K\b.*)?$",

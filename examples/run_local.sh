@@ -6,9 +6,10 @@
 # It runs `andersonwl run EXPERIMENT -o OUTPUT --resume`.  Finished chunks of realisations
 # are checkpointed in OUTPUT.parts/ and a complete OUTPUT is only loaded, so after an
 # interruption (Ctrl-C, a reboot, a killed job) the same command computes only what is
-# missing, and running it in a loop is safe:
+# missing, and running it in a loop is safe (the loop below retries run failures, exit 1,
+# and stops on success, an invalid experiment or a refused checkpoint, exit 2, or Ctrl-C):
 #
-#   until examples/run_local.sh examples/thesis_beta_su2.toml results/su2.nc; do sleep 60; done
+#   until examples/run_local.sh examples/thesis_beta_su2.toml results/su2.nc || [ $? -ne 1 ]; do sleep 60; done
 #
 # Two copies cannot work on the same output: the second stops on the checkpoint's lock.
 # A run that crashes (killed, out of memory) is retried RETRIES times; an invalid

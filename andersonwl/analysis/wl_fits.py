@@ -216,6 +216,9 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
     y = _as_1d("delta_sigma", delta_sigma)
     if b.shape != y.shape:
         raise ValueError(f"field and delta_sigma have different lengths ({b.size} and {y.size})")
+    if y.size and np.ptp(y) == 0:
+        raise ValueError("delta_sigma is the same at every field: a flat curve has no cusp, "
+                         "and alpha and the lengths are undetermined (nothing to fit)")
     err = None
     if sigma_err is not None:
         err = np.asarray(sigma_err, dtype=float)

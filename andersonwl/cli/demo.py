@@ -10,6 +10,8 @@ def register(sub):
                    help="directory for figures, datasets and summary.md (default: demo-output)")
     p.add_argument("--quick", action="store_true",
                    help="fewer realisations and sizes (about 30 s instead of about 3 min)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite the files of an earlier demo in --out")
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes (default: one per core)")
     p.set_defaults(func=main)
@@ -20,5 +22,5 @@ def main(args):
     from ..simulations.demo import run_demo
     if args.workers is not None and args.workers < 1:
         raise ValueError("--workers must be at least 1")
-    run_demo(args.out, quick=args.quick, workers=args.workers)
+    run_demo(args.out, quick=args.quick, workers=args.workers, force=args.force)
     return 0

@@ -17,7 +17,15 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from ..io import QUANTITIES, parse_aspect, read_curve, read_temperature, to_delta_sigma
+from ..io import (
+    FIELD_UNITS,
+    QUANTITIES,
+    parse_aspect,
+    read_aspect,
+    read_curve,
+    read_temperature,
+    to_delta_sigma,
+)
 
 __all__ = ["register", "main"]
 
@@ -47,9 +55,13 @@ def register(sub):
                    help="what the data column holds: R_xx in ohm or sigma in e^2/h (auto: "
                         "from the header name, R... = resistance, sigma... = sigma; a file "
                         "without a header is taken as resistance)")
-    p.add_argument("--aspect", default="1", metavar="L/W",
+    p.add_argument("--aspect", default=None, metavar="L/W",
                    help="length over width between the voltage contacts (a number or a "
-                        "ratio such as 200/50; default 1); used to convert R_xx")
+                        "ratio such as 200/50), to convert R_xx; default: a '# L/W = 2' "
+                        "comment line of the file (never guessed)")
+    p.add_argument("--field-unit", choices=tuple(FIELD_UNITS), default=None,
+                   help="unit of the field column (default: from its header name, such as "
+                        "B_mT, or a '# B in tesla' comment; never guessed)")
     p.add_argument("--free-prefactor", action="store_true",
                    help="hln-so/ilp: fit the overall prefactor too (reported as alpha)")
     p.add_argument("--temperatures", default=None, metavar="T1,T2,...",
@@ -76,10 +88,17 @@ def _parse_temperatures(text, count):
     return values
 
 
-def _delta_sigma(path, args, aspect):
-    """(|B|, delta_sigma, quantity) of one data file, with the command's column options."""
-    field, data, quantity = read_curve(path, args.columns, args.quantity)
-    return (*to_delta_sigma(field, data, quantity, aspect), quantity)
+def _delta_sigma(path, args):
+    """(|B|, delta_sigma, quantity, L/W) of one data file, with the command's options."""
+    field, data, quantity = read_curve(path, args.columns, args.quantity,
+                                       args.field_unit or "auto")
+    aspect = parse_aspect(args.aspect) if args.aspect is not None else read_aspect(path)
+    if aspect is None:
+        if quantity == "resistance":
+            raise ValueError(f"{path}: the number of squares L/W between the voltage contacts "
+                             "is not stated (no '# L/W = ...' comment): pass --aspect L/W")
+        aspect = 1.0                                       # sigma is already per square
+    return (*to_delta_sigma(field, data, quantity, aspect), quantity, aspect)
 
 
 def _output(out):
@@ -101,7 +120,6 @@ def main(args):
 def _series(args):
     from ..analysis.dephasing import fit_temperature_series
     from ..plotting.magnetoconductance import plot_temperature_series
-    aspect = parse_aspect(args.aspect)
     paths = list(args.data)
     if len(set(p.resolve() for p in paths)) != len(paths):
         raise ValueError("a file appears twice in the series")
@@ -113,8 +131,13 @@ def _series(args):
     if len(paths) < need:
         raise ValueError(f"the dephasing law {'with two power laws ' if args.two_laws else ''}"
                          f"needs at least {need} curves, got {len(paths)}")
-    curves = [(t, *_delta_sigma(path, args, aspect)[:2])
-              for t, path in sorted(zip(temps, paths))]
+    read = {path: _delta_sigma(path, args) for path in paths}
+    aspects = {r[3] for r in read.values()}
+    if len(aspects) > 1:
+        raise ValueError(f"the files state different L/W {sorted(aspects)}: one sample per "
+                         "series, or pass --aspect")
+    aspect = aspects.pop()
+    curves = [(t, *read[path][:2]) for t, path in sorted(zip(temps, paths))]
     out = _output(args.out or paths[0].with_name(f"series_{args.model}_fit.png"))
     fits, law = fit_temperature_series(curves, model=args.model, units="tesla",
                                        two_laws=args.two_laws, offset=True,
@@ -146,8 +169,7 @@ def _series(args):
 def _single(args, path):
     from ..analysis.wl_fits import fit_magnetoconductance
     from ..plotting.magnetoconductance import plot_fit
-    aspect = parse_aspect(args.aspect)
-    b, ds, quantity = _delta_sigma(path, args, aspect)
+    b, ds, quantity, aspect = _delta_sigma(path, args)
     # sigma(0) is one noisy measurement: fit a constant offset so that its
     # error shows in the parameters' errors instead of biasing them
     fit = fit_magnetoconductance(b, ds, model=args.model, units="tesla",

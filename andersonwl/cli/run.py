@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
+from pathlib import Path
 
 __all__ = ["register", "main"]
 
@@ -26,38 +26,39 @@ def register(sub):
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from its checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--dashboard", action="store_true",
+                   help="with --scheduler local-dask: serve the Dask dashboard on 127.0.0.1 "
+                        "(off by default)")
     p.set_defaults(func=main)
 
 
 def main(args):
     """Run the sub-command with the parsed arguments; return the exit code."""
-    # this process only coordinates; one BLAS thread for it and for what it starts
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
     from ..ensemble import run
-    from ..ensemble.checkpoint import CheckpointError
     from ..ensemble.executors import dask_client
     from ..ensemble.experiment import load_experiment
 
     if args.workers is not None and args.workers < 1:
         raise ValueError("--workers must be at least 1")
     exp = load_experiment(args.experiment)   # all validation before any start-up
+    output = Path(args.output)
+    if output.resolve() == Path(args.experiment).resolve():
+        raise ValueError(f"-o {output} is the experiment file itself: give the result "
+                         "another name (RESULT.nc)")
+    if not output.parent.is_dir():                   # paths checked before any connection
+        raise FileNotFoundError(f"the directory of {output} does not exist")
     progress = False if args.quiet else None
     t0 = time.perf_counter()
-    try:
-        if args.scheduler is None:
-            ds = run(exp, output=args.output, resume=args.resume, workers=args.workers,
-                     progress=progress)
-        else:
-            if args.scheduler != "local-dask" and args.workers is not None:
-                print("andersonwl run: --workers is ignored with a scheduler address",
-                      file=sys.stderr)
-            with dask_client(args.scheduler, args.workers or exp.workers) as client:
-                ds = run(exp, client, output=args.output, resume=args.resume,
-                         progress=progress)
-    except (FileExistsError, CheckpointError, OSError) as exc:
-        print(f"andersonwl run: error: {exc}", file=sys.stderr)
-        return 2
+    if args.scheduler is None:
+        ds = run(exp, output=output, resume=args.resume, workers=args.workers,
+                 progress=progress)
+    else:
+        if args.scheduler != "local-dask" and args.workers is not None:
+            print("andersonwl run: --workers is ignored with a scheduler address",
+                  file=sys.stderr)
+        with dask_client(args.scheduler, args.workers or exp.workers,
+                         dashboard=args.dashboard) as client:
+            ds = run(exp, client, output=output, resume=args.resume, progress=progress)
     n = int(ds["count"].sum())
     print(f"wrote {args.output}: {int(ds['count'].size)} grid point(s), {n} realisations "
           f"({time.perf_counter() - t0:.1f} s)")

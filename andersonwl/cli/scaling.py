@@ -25,6 +25,7 @@ def register(sub):
                    help="symmetry class for the perturbative overlay (default: found numerically)")
     p.add_argument("--ioffe-regel", action="store_true",
                    help="estimate k_F l for every value of --parameter (short-sample runs)")
+    p.add_argument("--force", action="store_true", help="overwrite files in --out")
     p.add_argument("--keep-contact", action="store_true",
                    help="keep the contact (Sharvin) resistance 1/N of the leads in g (by "
                         "default it is removed, g -> g/(1 - g/N), with N the open channels of "
@@ -52,7 +53,7 @@ def main(args):
 
     from ..analysis.fss import finite_size_scaling
     from ..engines.symmetry import symmetry_class
-    from ..io import atomic_write_netcdf
+    from ..io import atomic_write_netcdf, check_outputs
     from ..plotting.scaling import plot_beta, plot_collapse, plot_ln_g
     from ..simulations.ladders import ladder_beta
     from ..simulations.lifetimes import ioffe_regel
@@ -60,11 +61,19 @@ def main(args):
     path = Path(args.result)
     if not path.exists():
         raise FileNotFoundError(f"no such result file: {path}")
-    ds = xr.load_dataset(path, engine="h5netcdf")
+    try:
+        ds = xr.load_dataset(path, engine="h5netcdf")
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path} is not a netCDF result of andersonwl run ({exc})") from None
+    if "experiment" not in ds.attrs or "conductance" not in ds:
+        raise ValueError(f"{path} is not a result of andersonwl run (no experiment attribute "
+                         "or conductance variable)")
     if args.size not in ds.dims:
         raise ValueError(f"{path} has no '{args.size}' dimension (dims: {tuple(ds.dims)}); "
                          "a size ladder sweeps length (with width = \"length\" for squares)")
-    out = Path(args.out) if args.out else path.with_name(path.stem + "-scaling")
+    out = check_outputs(args.out or path.with_name(path.stem + "-scaling"),
+                        ("beta.png", "ln_g.png", "beta_table.md", "beta.nc", "collapse.png"),
+                        force=args.force)
     if args.bootstrap < 2:
         raise ValueError(f"--bootstrap must be at least 2, got {args.bootstrap}")
     beta = ladder_beta(ds, size=args.size, window=args.window, bootstrap=args.bootstrap,

@@ -51,6 +51,7 @@ from .registry import (
     choose_engine,
     engine_names,
     get_engine,
+    memory_estimate,
     register,
     resolve_engine,
 )
@@ -58,14 +59,21 @@ from .rgf import conductance_rgf
 
 __all__ = ["conductance", "open_channels", "scattering_matrix", "transmission_eigenvalues",
            "ENGINES", "AUTO", "Engine", "register", "engine_names", "get_engine",
-           "choose_engine", "resolve_engine", "RGF_MAX_ORBITALS"]
+           "choose_engine", "resolve_engine", "RGF_MAX_ORBITALS", "memory_estimate"]
 
 register(Engine("rgf", conductance_rgf,
                 summary="recursive Green's function, one slice at a time (coherent)"))
 register(Engine("kwant", kwant_conductance, smatrix=True,
                 summary="Kwant's sparse solver on the whole sample, MUMPS when installed "
                         "(coherent)"))
-register(Engine("probes", dephased_conductance, dephasing=True,
+def _probe_memory(model):
+    """All blocks of G: (L n)^2 complex numbers, plus the terminal transmissions."""
+    n = model.width * model.height * model.norbs
+    sites = model.length * model.width * model.height
+    return 16.0 * (model.length * n) ** 2 + 8.0 * (sites + 2) ** 2
+
+
+register(Engine("probes", dephased_conductance, dephasing=True, memory=_probe_memory,
                 summary="Buttiker voltage probes on every site (dephasing >= 0; at 0 the "
                         "coherent Landauer conductance from the full Green's function)"))
 

@@ -21,7 +21,8 @@ from .. import _checks
 from ..models import StripModel
 
 __all__ = ["Engine", "ENGINES", "AUTO", "register", "engine_names", "get_engine",
-           "choose_engine", "resolve_engine", "check_engine", "RGF_MAX_ORBITALS"]
+           "choose_engine", "resolve_engine", "check_engine", "RGF_MAX_ORBITALS",
+           "memory_estimate"]
 
 #: The name that lets :func:`choose_engine` decide.
 AUTO = "auto"
@@ -56,6 +57,10 @@ class Engine:
         ``available() -> bool``: False when a dependency is missing.
     summary : str
         One line for the docs and error messages.
+    memory : callable, optional
+        ``memory(model) -> bytes``: the working set of one realisation, for the
+        checks before a run (default: the Hamiltonian arrays and a few slice
+        matrices, :func:`memory_estimate`).
     """
 
     name: str
@@ -67,6 +72,7 @@ class Engine:
     smatrix: bool = False
     available: Callable[[], bool] = lambda: True
     summary: str = ""
+    memory: Callable[[StripModel], float] | None = None
 
     def refusal(self, model: StripModel) -> str | None:
         """Why this engine cannot compute ``model`` (None when it can)."""
@@ -155,3 +161,18 @@ def resolve_engine(model: StripModel, engine: str = AUTO) -> str:
         able = [e.name for e in ENGINES.values() if e.supports(model)]
         raise ValueError(f"{why}: use engine='auto'" + (f" or one of {able}" if able else ""))
     return name
+
+
+def memory_estimate(model: StripModel, engine: str) -> float:
+    """Bytes one realisation of ``model`` needs on ``engine`` (an estimate, for refusals).
+
+    Default: the Hamiltonian arrays, 16 bytes x 4 blocks per site and orbital
+    pair, plus four dense slice matrices of n = width * height * norbs orbitals
+    (n^2 complex numbers each).  An engine may state its own (``Engine.memory``).
+    """
+    eng = ENGINES[engine]
+    if eng.memory is not None:
+        return float(eng.memory(model))
+    k = model.norbs
+    n = model.width * model.height * k
+    return 64.0 * model.length * model.width * model.height * k * k + 4 * 16.0 * n * n

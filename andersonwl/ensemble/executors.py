@@ -162,7 +162,19 @@ def local_pool(workers: int):
         if ok and not getattr(pool, "_broken", False):
             _SHARED[workers] = pool
         else:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _terminate(pool)
+
+
+def _terminate(pool: cf.ProcessPoolExecutor) -> None:
+    """Stop a pool at once: cancel what is queued and end the processes.
+
+    A failed run stops now, instead of waiting for the chunks in flight.
+    """
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.terminate()
 
 
 class SerialExecutor(cf.Executor):
@@ -188,20 +200,62 @@ def is_dask_client(obj) -> bool:
             and hasattr(obj, "get_executor"))
 
 
+#: seconds to wait for a scheduler to answer as Dask
+SCHEDULER_TIMEOUT = 20
+
+
 @contextlib.contextmanager
-def dask_client(scheduler: str, workers: int | None):
+def dask_client(scheduler: str, workers: int | None, *, dashboard: bool = False,
+                timeout: float = SCHEDULER_TIMEOUT):
     """A Dask Client, as a context manager that closes it on leaving.
 
     ``"local-dask"`` starts a LocalCluster of ``workers`` single-threaded
-    worker processes (closed on leaving), anything else is the address of a
-    running scheduler (``tcp://HOST:PORT``).
+    worker processes whose scheduler, workers and dashboard all listen on the
+    loopback interface (127.0.0.1) only (the dashboard on a random port only
+    when ``dashboard``); it is closed on leaving.  Anything else is the
+    address of a running scheduler
+    (``tcp://HOST:PORT`` or ``tls://HOST:PORT``), reached only at that
+    address; an address that does not answer as a Dask scheduler within
+    ``timeout`` seconds is a ``TimeoutError`` naming it.  Securing a cluster
+    (TLS, or a private network) is the cluster's business: see
+    docs/cluster.md.
     """
     from distributed import Client, LocalCluster
     if scheduler == "local-dask":
         n = workers or os.cpu_count() or 1
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                          dashboard_address=":0") as cluster, Client(cluster) as client:
+                          host="127.0.0.1",
+                          dashboard_address="127.0.0.1:0" if dashboard else None,
+                          ) as cluster, Client(cluster) as client:
             yield client
-    else:
-        with Client(scheduler, timeout="20s") as client:
-            yield client
+        return
+    if not isinstance(scheduler, str) or "://" not in scheduler:
+        raise ValueError(f"--scheduler must be 'local-dask' or an address such as "
+                         f"tcp://HOST:PORT, got {scheduler!r}")
+    client = _connect(Client, scheduler, timeout)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _connect(client_class, address: str, timeout: float):
+    """Connect within ``timeout`` seconds, whatever the peer does (a thread with a deadline)."""
+    result = {}
+
+    def target():
+        try:
+            result["client"] = client_class(address, timeout=f"{timeout}s",
+                                            set_as_default=False)
+        except BaseException as exc:   # noqa: BLE001 - reported below, in the caller
+            result["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True, name="andersonwl-dask-connect")
+    thread.start()
+    thread.join(timeout + 5)
+    if thread.is_alive() or "error" in result:
+        cause = result.get("error")
+        raise TimeoutError(f"no Dask scheduler answered at {address} within {timeout:g} s"
+                           + (f" ({type(cause).__name__}: {cause})" if cause else "")
+                           + ": check the address, or use --scheduler local-dask") from None
+    return result["client"]

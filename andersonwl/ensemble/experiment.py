@@ -123,6 +123,11 @@ RUN_KEYS = ("engine", "workers", "chunk")
 DEFAULT_CHUNK = 10
 
 _STOP_KEYS = ("rel_stderr", "min_realizations", "max_realizations", "batch")
+#: largest experiment file read (an experiment is a short text)
+MAX_FILE_BYTES = 1 << 20
+#: memory one worker may use for one realisation, and the run for its results (bytes):
+#: half of this machine's memory
+MEMORY_LIMIT = (os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")) // 2
 #: The TOML spelling of ``None`` for optional string fields.
 _NONE = "none"
 
@@ -308,9 +313,19 @@ def _read(source) -> tuple[Mapping, str]:
     if isinstance(source, (str, os.PathLike)):
         tomllib = _toml()
         path = Path(source)
+        if not path.exists():
+            raise FileNotFoundError(f"no such experiment file: {path}")
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a directory: give the experiment file (TOML)")
+        if not path.is_file():
+            raise ExperimentError(f"{path} is not a regular file (an experiment is a TOML file)")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ExperimentError(f"{path} is {path.stat().st_size} bytes: an experiment file "
+                                  f"is a short TOML text (at most {MAX_FILE_BYTES} bytes)")
         try:
-            with open(path, "rb") as f:
-                data = tomllib.load(f)
+            data = tomllib.loads(path.read_bytes()[:MAX_FILE_BYTES + 1].decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ExperimentError(f"{path}: not a text file (an experiment is TOML)") from None
         except tomllib.TOMLDecodeError as exc:
             raise ExperimentError(f"{path}: not valid TOML: {exc}") from None
         return data, str(path)
@@ -514,7 +529,38 @@ def load_experiment(source) -> Experiment:
     ens = _parse_ensemble(_table(data, "ensemble", where, True), where)
     run = _parse_run(_table(data, "run", where, False), where)
     _check_values(model, swept, where, run["engine"])
-    return Experiment(model=model, swept=swept, **ens, **run)
+    exp = Experiment(model=model, swept=swept, **ens, **run)
+    _check_resources(exp, where)
+    return exp
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.3g} GiB"
+
+
+def _check_resources(exp: Experiment, where: str) -> None:
+    """Refuse, before any work, an experiment whose memory cannot fit (estimates stated).
+
+    Per realisation: the engine's working set (:func:`andersonwl.engines.memory_estimate`);
+    per run: the results, 8 bytes per realisation and grid point, three times over.
+    """
+    from ..engines import memory_estimate
+    results = 24 * exp.n_points * exp.max_count
+    if results > MEMORY_LIMIT:
+        raise ExperimentError(
+            f"{where}: {exp.n_points} grid points x {exp.max_count} realisations need about "
+            f"{_gib(results)} for the results alone, more than the limit {_gib(MEMORY_LIMIT)} "
+            "(half of this machine's memory): split the run or use fewer realisations")
+    need, point, engine = max(
+        ((memory_estimate(m, e), p, e) for m, e, p in zip(exp.models(), exp.engines(),
+                                                           exp.points())),
+        key=lambda t: t[0])
+    if need > MEMORY_LIMIT:
+        at = ", ".join(f"{k}={point[k]!r}" for k in exp.swept) or "-"
+        raise ExperimentError(
+            f"{where} [model] at the grid point ({at}): one realisation needs about "
+            f"{_gib(need)} ({engine} engine), more than the limit "
+            f"{_gib(MEMORY_LIMIT)} (half of this machine's memory): use a smaller sample")
 
 
 def sweep_experiment(model: StripModel, *, realizations: int, seed: int, engine: str = "auto",
@@ -544,8 +590,10 @@ def sweep_experiment(model: StripModel, *, realizations: int, seed: int, engine:
     _check_values(fields, swept, where, _checks.choice("engine", engine, _engine_names()))
     ens = dict(seed=check_seed(seed),
                realizations=_checks.integer("realizations", realizations, minimum=2))
-    return Experiment(model=fields, swept=swept, engine=engine,
-                      chunk=_checks.integer("chunk", chunk, minimum=1), **ens)
+    exp = Experiment(model=fields, swept=swept, engine=engine,
+                     chunk=_checks.integer("chunk", chunk, minimum=1), **ens)
+    _check_resources(exp, where)
+    return exp
 
 
 def _engine_names():

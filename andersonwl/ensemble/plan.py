@@ -32,17 +32,24 @@ class Plan:
         self.round = [0] * len(self.points)  # current round of each point
         self.count = [None] * len(self.points)
         self.inflight = set()
-        valid = {(p, s, e) for p in range(len(self.points))
-                 for k in range(len(self.rounds)) for s, e in self._chunks(k)}
-        unknown = sorted(set(values) - valid)
+        unknown = sorted(set(values) - self.keys(exp))
         if unknown:
             raise CheckpointError(f"the checkpoint holds chunks this experiment does not "
                                   f"have: {unknown[:3]}")
 
-    def _chunks(self, k):
-        start, stop = self.rounds[k]
-        step = self.exp.chunk
+    @staticmethod
+    def keys(exp: Experiment) -> set:
+        """Every chunk ``(point, start, stop)`` the experiment can ask for."""
+        return {(p, s, e) for p in range(exp.n_points)
+                for start, stop in exp.rounds()
+                for s, e in Plan._split(start, stop, exp.chunk)}
+
+    @staticmethod
+    def _split(start, stop, step):
         return [(s, min(s + step, stop)) for s in range(start, stop, step)]
+
+    def _chunks(self, k):
+        return self._split(*self.rounds[k], self.exp.chunk)
 
     def series(self, p, n):
         """The first n conductances of point p (all their chunks must be present)."""

@@ -48,18 +48,22 @@ Examples
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import contextlib
 import datetime
 import json
 import logging
 import os
+import queue
 import socket
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 
+from .. import _checks
 from .._random import SEED_STREAM
 from ..analysis.stats import reductions
 from ..io import atomic_write_netcdf, remove_stale_temporaries
@@ -202,10 +206,14 @@ def run(experiment, executor=None, *, output=None, resume: bool = False,
         or another run is using the checkpoint.
     """
     exp = load_experiment(experiment)
+    resume = _checks.boolean("resume", resume)
     if workers is not None:
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise ValueError(f"workers must be a positive integer, got {workers!r}")
-    nworkers = workers or exp.workers or os.cpu_count() or 1
+        workers = _checks.integer("workers", workers, minimum=1)
+    if executor is not None and not (isinstance(executor, cf.Executor)
+                                     or is_dask_client(executor)):
+        raise TypeError("executor must be a concurrent.futures.Executor or a Dask Client, got "
+                        f"{type(executor).__name__} (leave it out for the local process pool)")
+    nworkers = _bounded_workers(workers or exp.workers or os.cpu_count() or 1, exp)
     fingerprint = exp.fingerprint()
     start = _now()
     t0 = time.perf_counter()
@@ -216,25 +224,28 @@ def run(experiment, executor=None, *, output=None, resume: bool = False,
         output = Path(output)
         if not output.parent.is_dir():
             raise FileNotFoundError(f"the directory of {output} does not exist")
+        if output.is_dir():
+            raise IsADirectoryError(f"{output} is a directory: give a file name for the result")
         parts = parts_dir(output)
         if not resume:
             for path in (output, parts):
-                if path.exists():
+                if path.exists() or path.is_symlink():
                     raise FileExistsError(
-                        f"{path} exists: pass --resume (resume=True) to continue or reuse "
-                        f"it, or remove it")
+                        f"{path} exists: pass --resume (resume=True) to continue a run of the "
+                        "same experiment, or choose another output")
         elif output.exists():
             ds = _load_finished(output, fingerprint)
-            Checkpoint(parts).remove()  # left over if killed just after the final rename
+            _remove_if_ours(parts, fingerprint)  # left over if killed just after the rename
             logger.info("%s is complete: nothing to compute", output)
             return ds
-        ckpt = Checkpoint(parts)
-        manifest = ckpt.open(fingerprint, exp.to_json(), start)
-        start = manifest["start_time"]
-        remove_stale_temporaries(output)   # of a run killed while writing (we hold the lock)
-        values = ckpt.load()
+        ckpt = Checkpoint(parts, fingerprint)
+        manifest = ckpt.open(exp.to_json(), start)
 
     try:
+        if ckpt is not None:
+            start = manifest["start_time"]
+            remove_stale_temporaries(output)   # of a run killed while writing (we hold the lock)
+            values = ckpt.load(Plan.keys(exp))
         plan = Plan(exp, values)
         if values:
             logger.info("resuming: %d chunks from the checkpoint", len(values))
@@ -259,7 +270,8 @@ def run(experiment, executor=None, *, output=None, resume: bool = False,
                 pool, described = None, "none (all chunks from the checkpoint)"
             bar = Progress(total, done, progress)
             stack.callback(bar.close)
-            _compute(plan, pool, todo, ckpt, bar, exp)
+            _compute(plan, pool, todo, ckpt, bar, exp,
+                     4 * nworkers if executor is None else 1000)
 
         attrs = dict(title="andersonwl ensemble", experiment=exp.to_json(),
                      fingerprint=fingerprint, ensemble_seed=exp.seed, seed_stream=SEED_STREAM,
@@ -278,41 +290,81 @@ def run(experiment, executor=None, *, output=None, resume: bool = False,
             ckpt.close()
 
 
-def _compute(plan: Plan, pool, todo, ckpt, bar, exp):
-    pending = {}
+def _compute(plan: Plan, pool, todo, ckpt, bar, exp, max_inflight):
+    """Submit the chunks, at most ``max_inflight`` at a time, and collect them as they finish.
 
-    def submit(keys):
-        for key in keys:
+    Linear in the number of chunks (a completion queue, no scan of the pending
+    set).  On the first failure every chunk that has already finished is
+    persisted, the rest is cancelled, and the failure is raised at once.
+    """
+    finished = queue.SimpleQueue()
+    waiting = collections.deque(todo)
+    inflight = {}
+
+    def fill():
+        while waiting and len(inflight) < max_inflight:
+            key = waiting.popleft()
             p, s, e = key
             seeds = tuple(int(v) for v in plan.seeds[s:e])
-            pending[pool.submit(compute_chunk, plan.models[p], seeds, plan.engines[p])] = key
+            fut = pool.submit(compute_chunk, plan.models[p], seeds, plan.engines[p])
+            inflight[fut] = key
+            fut.add_done_callback(finished.put)
 
-    submit(todo)
+    def collect(fut):
+        key = inflight.pop(fut)
+        g = np.asarray(fut.result(), dtype=np.float64)
+        if ckpt is not None:
+            ckpt.save(key, g)
+        logger.debug("computed chunk %s", json.dumps(key))
+        bar.update(len(g))
+        before = plan.count[key[0]]
+        waiting.extend(plan.done(key, g))
+        if before is None and plan.count[key[0]] is not None:
+            bar.set_total(bar.total - (exp.max_count - plan.count[key[0]]))
+
+    fill()
     try:
-        while pending:
-            finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-            failed = []
-            # persist every successful chunk before reporting a failure
-            for fut in sorted(finished, key=pending.get):
-                key = pending.pop(fut)
-                try:
-                    g = np.asarray(fut.result(), dtype=np.float64)
-                except Exception as exc:
-                    failed.append((key, exc))
-                    continue
-                if ckpt is not None:
-                    ckpt.save(key, g)
-                logger.debug("computed chunk %s", json.dumps(key))
-                bar.update(len(g))
-                before = plan.count[key[0]]
-                submit(plan.done(key, g))
-                if before is None and plan.count[key[0]] is not None:
-                    bar.set_total(bar.total - (exp.max_count - plan.count[key[0]]))
-            if failed:
-                key, exc = failed[0]
+        while inflight:
+            fut = finished.get()
+            key = inflight[fut]
+            try:
+                collect(fut)
+            except Exception as exc:
+                if fut.cancelled() or fut.exception() is None:
+                    raise                              # not the chunk: an I/O error, say
+                while True:                            # keep what has finished
+                    try:
+                        done = finished.get_nowait()
+                    except queue.Empty:
+                        break
+                    if done in inflight and not done.cancelled() and done.exception() is None:
+                        collect(done)
                 point = ", ".join(f"{k}={plan.points[key[0]][k]!r}" for k in exp.swept)
                 raise RuntimeError(f"chunk {key} (grid point {point or '-'}, realisations "
                                    f"{key[1]}..{key[2] - 1}) failed: {exc!r}") from exc
+            fill()
     finally:
-        for fut in pending:
+        for fut in inflight:
             fut.cancel()
+
+
+def _bounded_workers(n: int, exp) -> int:
+    """At most one worker per chunk of the first round; warn above the core count."""
+    chunks = exp.n_points * max(1, -(-exp.rounds()[0][1] // exp.chunk))
+    cores = os.cpu_count() or 1
+    if n > cores:
+        warnings.warn(f"{n} workers on {cores} cores: the workers share the cores (and memory), "
+                      "which is slower than one worker per core", UserWarning, stacklevel=3)
+    return max(1, min(n, chunks))
+
+
+def _remove_if_ours(parts: Path, fingerprint: str) -> None:
+    """Remove the checkpoint ``parts`` if its marker is this experiment's; else leave it."""
+    if not parts.is_dir() or parts.is_symlink():
+        return
+    ckpt = Checkpoint(parts, fingerprint)
+    try:
+        ckpt.open("{}", _now())
+    except CheckpointError:
+        return
+    ckpt.remove()

@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -32,7 +31,7 @@ from ..analysis.wl_fits import fit_sweep
 from ..engines.symmetry import symmetry_class
 from ..ensemble import run
 from ..ensemble.executors import local_pool
-from ..io import atomic_write_netcdf
+from ..io import atomic_write_netcdf, check_outputs
 from ..models import StripModel
 from ..plotting import plot_beta, plot_distributions, plot_magnetoconductance
 from .ladders import ladder_beta
@@ -102,8 +101,13 @@ def _log(out, msg):
     print(msg, file=out, flush=True)
 
 
+#: the files the demo writes
+OUTPUTS = ("summary.md", "cusps.png", "beta.png", "distributions.png",
+           *(f"{kind}_{cls}.nc" for kind in ("cusp", "ladder") for cls in ("AI", "AII", "A")))
+
+
 def run_demo(out_dir="demo-output", *, quick: bool = False, workers: int | None = None,
-             out=None) -> list[dict]:
+             out=None, force: bool = False) -> list[dict]:
     """Run the three-class comparison and write figures, datasets and a summary.
 
     Parameters
@@ -115,6 +119,9 @@ def run_demo(out_dir="demo-output", *, quick: bool = False, workers: int | None 
         Fewer realisations and sizes (about 30 s on 2 cores instead of about 3 min).
     workers : int, optional
         Worker processes (default: one per core).
+    force : bool
+        Overwrite the files of an earlier demo in ``out_dir`` (otherwise an
+        existing file is an error, raised before anything is computed).
 
     Returns
     -------
@@ -123,7 +130,7 @@ def run_demo(out_dir="demo-output", *, quick: bool = False, workers: int | None 
     """
     t0 = time.perf_counter()
     out = sys.stdout if out is None else out
-    out_dir = Path(out_dir)
+    out_dir = check_outputs(out_dir, OUTPUTS, force=force)
     n_cusp = {"AI": 120, "AII": 80, "A": 60} if quick else {"AI": 400, "AII": 250, "A": 150}
     n_ladder = 100 if quick else 300
     fluxes = _FLUXES[1:4] if quick else _FLUXES

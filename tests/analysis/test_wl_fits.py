@@ -386,9 +386,9 @@ def test_cli_fit_reads_sigma_and_named_columns(tmp_path, capsys):
     bp = characteristic_field(200e-9, "tesla")
     sigma = 25.0 + hln(b, bp, -0.5)
     path = tmp_path / "curve.csv"
-    path.write_text("T_K,sigma,field\n" + "".join(f"1.5,{s:.9f},{x:.6f}\n"
-                                                    for x, s in zip(b, sigma)))
-    assert main(["fit", str(path), "--model", "hln", "--columns", "field,sigma"]) == 0
+    path.write_text("T_K,sigma,field_T\n" + "".join(f"1.5,{s:.9f},{x:.6f}\n"
+                                                      for x, s in zip(b, sigma)))
+    assert main(["fit", str(path), "--model", "hln", "--columns", "field_T,sigma"]) == 0
     text = capsys.readouterr().out
     alpha, _ = _printed(text, "alpha")
     l_phi, _ = _printed(text, "l_phi")
@@ -415,7 +415,8 @@ def test_cli_fit_malformed_file_names_the_line_and_writes_nothing(tmp_path, caps
 
 def test_cli_fit_bad_options(tmp_path, capsys):
     path = tmp_path / "ok.csv"
-    path.write_text("B,R\n" + "".join(f"{x:.3f},{100 + x:.3f}\n" for x in range(6)))
+    path.write_text("# B in tesla\nB,R\n" + "".join(f"{x:.3f},{100 + x:.3f}\n"
+                                                     for x in range(6)))
     assert main(["fit", str(path), "--aspect", "0"]) == 2
     assert "--aspect" in capsys.readouterr().err
     assert main(["fit", str(path), "--columns", "B,Rxx"]) == 2
@@ -424,6 +425,39 @@ def test_cli_fit_bad_options(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["fit", str(path), "--model", "nonsense"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.csv"]
+
+
+def test_cli_fit_never_guesses_units_or_the_aspect_ratio(tmp_path, capsys):
+    """Field units and L/W come from the file or an option; a field in mT is read as mT."""
+    data = np.loadtxt(EXAMPLES / "data" / "wal_example.csv", delimiter=",", comments="#",
+                      skiprows=6)
+    # the example says L/W = 2 in its header: without --aspect the fit uses it (L_phi 400 nm)
+    assert main(["fit", str(EXAMPLES / "data" / "wal_example.csv"), "--model", "ilp",
+                 "--out", str(tmp_path / "a.png")]) == 0
+    l_phi, _ = _printed(capsys.readouterr().out, "l_phi")
+    assert abs(l_phi / 400 - 1) < 0.05, l_phi
+    # the same curve in mT, without a statement of L/W: refused until --aspect is given
+    mt = tmp_path / "mt.csv"
+    mt.write_text("B_mT,R_ohm\n" + "".join(f"{1e3 * b:.4f},{r:.5f}\n" for b, r in data))
+    assert main(["fit", str(mt), "--model", "ilp"]) == 2
+    assert "pass --aspect" in capsys.readouterr().err
+    assert main(["fit", str(mt), "--model", "ilp", "--aspect", "2"]) == 0
+    l_phi_mt, _ = _printed(capsys.readouterr().out, "l_phi")
+    assert abs(l_phi_mt / l_phi - 1) < 1e-6, (l_phi_mt, l_phi)      # read as mT, not tesla
+    # no unit anywhere: refused, with the fix
+    bare = tmp_path / "bare.csv"
+    bare.write_text("B,R\n" + "".join(f"{b:.6f},{r:.5f}\n" for b, r in data))
+    assert main(["fit", str(bare), "--aspect", "2"]) == 2
+    assert "--field-unit" in capsys.readouterr().err
+    # a repeated field is refused, naming the line; a flat curve is reported as such
+    dup = tmp_path / "dup.csv"
+    dup.write_text("B_T,R\n0.0,100\n0.01,101\n0.01,101.5\n0.02,102\n0.03,103\n")
+    assert main(["fit", str(dup), "--aspect", "1"]) == 2
+    assert "line 4" in capsys.readouterr().err
+    flat = tmp_path / "flat.csv"
+    flat.write_text("B_T,R\n" + "".join(f"{0.01 * i:.2f},100\n" for i in range(-5, 6)))
+    assert main(["fit", str(flat), "--aspect", "1"]) == 2
+    assert "flat curve" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------------------

@@ -214,7 +214,7 @@ def test_failure_keeps_finished_chunks_and_resume_computes_only_the_rest(tmp_pat
     executor = SerialExecutor()
     with caplog.at_level(logging.DEBUG, logger="andersonwl.ensemble"):
         aw.run(EXP, executor, output=out, resume=True, progress=False)
-    computed = {"chunk-{}-{}-{}.npy".format(*json.loads(r.getMessage().split("chunk ")[1]))
+    computed = {"chunk-{}-{}-{}.bin".format(*json.loads(r.getMessage().split("chunk ")[1]))
                 for r in caplog.records if r.getMessage().startswith("computed chunk")}
     assert executor.calls == len(computed) == 12 - 5     # 4 points x 3 chunks
     assert not computed & saved
@@ -256,14 +256,16 @@ def test_resume_after_kill_at_the_end_and_with_stale_temporaries(reference, tmp_
     with pytest.raises(RuntimeError):
         aw.run(EXP, SerialExecutor(fail_after=7), output=out, progress=False)
     parts = parts_dir(out)
-    (parts / ".chunk-0-0-4.npy.123.abcd.tmp").write_bytes(b"\x93NUMPY half")
-    (tmp_path / ".r.nc.123.abcd.tmp").write_bytes(b"\x89HDF half")
+    (parts / ".chunk-0-0-4.bin.123.abcdef01.tmp").write_bytes(b"{half")
+    (tmp_path / ".r.nc.123.abcdef01.tmp").write_bytes(b"\x89HDF half")
     got = aw.run(EXP, SerialExecutor(), output=out, resume=True, progress=False)
     assert _same_bits(got["conductance"].values, ds["conductance"].values)
     assert _files(tmp_path) == ["r.nc"]
     # killed after the final rename but before the checkpoint was removed
-    parts.mkdir()
-    (parts / "chunk-0-0-4.npy").write_bytes(b"left over")
+    from andersonwl.ensemble.checkpoint import Checkpoint
+    with Checkpoint(parts, aw.load_experiment(EXP).fingerprint()) as left:
+        left.open("{}", "now")
+        left.save((0, 0, 4), np.ones(4))
     executor = SerialExecutor()
     got = aw.run(EXP, executor, output=out, resume=True, progress=False)
     assert executor.calls == 0 and _files(tmp_path) == ["r.nc"]
@@ -297,14 +299,14 @@ chunk = 2
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
-            if parts.exists() and len(list(parts.glob("chunk-*.npy"))) >= 8:
+            if parts.exists() and len(list(parts.glob("chunk-*.bin"))) >= 8:
                 break
             time.sleep(0.005)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL, err.decode()
-    saved = {p.name for p in parts.glob("chunk-*.npy")}
+    saved = {p.name for p in parts.glob("chunk-*.bin")}
     assert 8 <= len(saved) < n_chunks, len(saved)
     assert not out.exists()
     assert main(["run", str(exp), "-o", str(out), "--quiet"]) == 2   # no --resume: refused
@@ -312,7 +314,7 @@ chunk = 2
     with caplog.at_level(logging.DEBUG, logger="andersonwl.ensemble"):
         assert main(["run", str(exp), "-o", str(out), "--resume", "--workers", "2",
                      "--quiet"]) == 0
-    computed = {"chunk-{}-{}-{}.npy".format(*json.loads(r.getMessage().split("chunk ")[1]))
+    computed = {"chunk-{}-{}-{}.bin".format(*json.loads(r.getMessage().split("chunk ")[1]))
                 for r in caplog.records if r.getMessage().startswith("computed chunk")}
     assert not computed & saved and len(computed | saved) == n_chunks
     assert not parts.exists() and _files(tmp_path) == ["exp.toml", "r.nc"]
