@@ -118,7 +118,7 @@ def main(argv=None):
     print(f"\nlength scan 100x100: one sample {single:.4f} s; all 100 prefix lengths "
           f"{every:.2f}x, 10 prefix lengths {some:.2f}x one sample")
     print(f"engine='auto' uses RGF up to n = width * norbs = "
-          f"{aw.transport.RGF_MAX_ORBITALS} slice orbitals")
+          f"{aw.engines.RGF_MAX_ORBITALS} slice orbitals")
 
 
 if __name__ == "__main__":

@@ -78,8 +78,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     model = aw.StripModel(args.size, args.size, 0.5, disorder=2.0)
     engine = args.engine
-    if engine == "auto" and hasattr(aw.transport, "choose_engine"):
-        engine = f"auto -> {aw.transport.choose_engine(model)}"
+    if engine == "auto":
+        engine = f"auto -> {aw.choose_engine(model)}"
     print(f"ensemble scaling: {args.size}x{args.size} strip, E=0.5, W=2, engine {engine}, "
           f"{args.per_worker} realisations per worker, chunk {args.chunk}, best of "
           f"{args.repeat}; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")

@@ -23,3 +23,19 @@ def test_blas_thread_benchmark_runs(capsys, monkeypatch):
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| spin")
             or line.startswith("| Rashba")]
     assert len(rows) == 2
+
+
+def test_ensemble_scaling_benchmark_runs(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["ensemble_scaling.py", "--size", "4", "--per-worker",
+                                      "20", "--repeat", "1"])
+    runpy.run_path(str(BENCH / "ensemble_scaling.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "efficiency" in out and "auto -> rgf" in out
+
+
+def test_engine_benchmark_runs_and_engines_agree(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["engines.py", "--quick", "--reps", "1"])
+    runpy.run_path(str(BENCH / "engines.py"), run_name="__main__")
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()
+            if line.strip() and line.split()[0][0].isdigit() and "x" in line.split()[0]]
+    assert rows and all(float(r[-1]) < 1e-9 for r in rows), rows

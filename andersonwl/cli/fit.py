@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from ..analysis.wl_formulas import MODELS
 from ..io import (
     FIELD_UNITS,
     QUANTITIES,
@@ -45,7 +46,7 @@ def register(sub):
                     "temperature.  A malformed file is an error naming its line; nothing is "
                     "written then.")
     p.add_argument("data", type=Path, nargs="+", help="CSV file(s)")
-    p.add_argument("--model", choices=("hln", "hln-so", "ilp"), default="hln",
+    p.add_argument("--model", choices=MODELS, default="hln",
                    help="HLN (alpha, L_phi), HLN with spin-orbit (L_phi, L_so) or ILP for "
                         "Rashba systems (L_phi, L_so); default hln")
     p.add_argument("--columns", default=None, metavar="FIELD,DATA",
