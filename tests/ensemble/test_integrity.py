@@ -1,7 +1,6 @@
 """Nothing lost, nothing wrong, no one in: checkpoint integrity, foreign directories, full
 disks, loopback-only Dask, schedulers that do not answer, inputs refused before any work."""
 
-import concurrent.futures as cf
 import errno
 import socket
 import threading
@@ -9,6 +8,7 @@ import time
 
 import numpy as np
 import pytest
+from helpers import SerialExecutor
 
 import andersonwl as aw
 from andersonwl.cli import main
@@ -21,22 +21,6 @@ FINGERPRINT = aw.load_experiment(EXP).fingerprint()
 N_CHUNKS = 2 * 4
 
 
-class Failing(cf.Executor):
-    """Computes in submit(); fails every task after the first ``ok`` ones."""
-
-    def __init__(self, ok=None):
-        self.calls, self.ok = 0, ok
-
-    def submit(self, fn, *args, **kwargs):
-        self.calls += 1
-        fut = cf.Future()
-        if self.ok is not None and self.calls > self.ok:
-            fut.set_exception(RuntimeError("injected failure"))
-        else:
-            fut.set_result(fn(*args, **kwargs))
-        return fut
-
-
 @pytest.fixture(scope="module")
 def whole():
     return aw.run(EXP, workers=1, progress=False)["conductance"].values
@@ -45,7 +29,7 @@ def whole():
 def _partial(tmp_path, ok=6):
     out = tmp_path / "r.nc"
     with pytest.raises(RuntimeError, match="injected"):
-        aw.run(EXP, Failing(ok), output=out, progress=False)
+        aw.run(EXP, SerialExecutor(ok), output=out, progress=False)
     chunks = sorted(parts_dir(out).glob("chunk-*.bin"))
     assert len(chunks) == ok
     return out, chunks
@@ -80,7 +64,7 @@ def test_damaged_chunk_is_named_set_aside_and_recomputed(kind, tmp_path, whole, 
         victim.write_bytes(ckmod._chunk_bytes(key, np.ones(3), "0" * 64))
     else:
         victim.write_bytes(CORRUPTIONS[kind](data))
-    executor = Failing()
+    executor = SerialExecutor()
     with caplog.at_level("WARNING", logger="andersonwl.ensemble"):
         ds = aw.run(EXP, executor, output=out, resume=True, progress=False)
     assert any(victim.name in r.getMessage() for r in caplog.records), caplog.text
@@ -92,7 +76,7 @@ def test_damaged_chunk_is_named_set_aside_and_recomputed(kind, tmp_path, whole, 
 def test_a_renamed_chunk_does_not_pass_for_another(tmp_path, whole):
     out, chunks = _partial(tmp_path)
     chunks[0].rename(chunks[0].with_name("chunk-1-9-12.bin"))   # a key this run never made
-    ds = aw.run(EXP, Failing(), output=out, resume=True, progress=False)
+    ds = aw.run(EXP, SerialExecutor(), output=out, resume=True, progress=False)
     assert ds["conductance"].values.tobytes() == whole.tobytes()
 
 
@@ -103,7 +87,7 @@ def test_foreign_parts_directory_is_refused_and_left_alone(tmp_path):
     (parts / "notes.txt").write_text("my notes")
     for resume in (True, False):
         with pytest.raises((CheckpointError, FileExistsError)):
-            aw.run(EXP, Failing(), output=out, resume=resume, progress=False)
+            aw.run(EXP, SerialExecutor(), output=out, resume=resume, progress=False)
     assert (parts / "notes.txt").read_text() == "my notes"
     assert sorted(p.name for p in parts.iterdir()) == ["notes.txt"]
     assert main(["run", str(_toml(tmp_path)), "-o", str(out), "--resume", "--quiet"]) == 2
@@ -118,7 +102,7 @@ def test_symlinked_parts_directory_is_refused_and_its_target_untouched(tmp_path)
     out = tmp_path / "r.nc"
     parts_dir(out).symlink_to(target)
     with pytest.raises(CheckpointError, match="symbolic link"):
-        aw.run(EXP, Failing(), output=out, resume=True, progress=False)
+        aw.run(EXP, SerialExecutor(), output=out, resume=True, progress=False)
     assert sorted(p.name for p in target.iterdir()) == [".precious.1.abcdef01.tmp",
                                                          "experiment.json"]
 
@@ -126,7 +110,7 @@ def test_symlinked_parts_directory_is_refused_and_its_target_untouched(tmp_path)
 def test_unknown_files_in_our_checkpoint_are_kept(tmp_path, whole):
     out, _ = _partial(tmp_path)
     (parts_dir(out) / "notes.txt").write_text("mine")
-    ds = aw.run(EXP, Failing(), output=out, resume=True, progress=False)
+    ds = aw.run(EXP, SerialExecutor(), output=out, resume=True, progress=False)
     assert ds["conductance"].values.tobytes() == whole.tobytes()
     assert sorted(p.name for p in parts_dir(out).iterdir()) == ["notes.txt"]
 
@@ -141,14 +125,14 @@ def test_full_disk_at_the_final_write_keeps_the_checkpoint(tmp_path, whole, monk
 
     monkeypatch.setattr(runner, "atomic_write_netcdf", full)
     with pytest.raises(OSError, match="No space left"):
-        aw.run(EXP, Failing(), output=out, progress=False)
+        aw.run(EXP, SerialExecutor(), output=out, progress=False)
     assert not out.exists() and len(list(parts_dir(out).glob("chunk-*.bin"))) == N_CHUNKS
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     toml = _toml(tmp_path)
     assert main(["run", str(toml), "-o", str(out), "--resume", "--quiet"]) == 1
     assert "No space left" in capsys.readouterr().err
     monkeypatch.undo()
-    executor = Failing()
+    executor = SerialExecutor()
     ds = aw.run(EXP, executor, output=out, resume=True, progress=False)
     assert executor.calls == 0 and ds["conductance"].values.tobytes() == whole.tobytes()
 
@@ -161,17 +145,17 @@ def test_full_disk_at_the_start_leaves_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(ckmod, "atomic_write_bytes", full)
     with pytest.raises(OSError, match="No space left"):
-        aw.run(EXP, Failing(), output=out, progress=False)
+        aw.run(EXP, SerialExecutor(), output=out, progress=False)
     assert list(tmp_path.iterdir()) == []
     monkeypatch.undo()
-    aw.run(EXP, Failing(), output=out, progress=False)       # a plain run is not blocked
+    aw.run(EXP, SerialExecutor(), output=out, progress=False)       # a plain run is not blocked
 
 
 def test_the_lock_is_released_on_every_exit_path(tmp_path):
     out, chunks = _partial(tmp_path)
     chunks[0].write_bytes(b"")
     with pytest.raises(RuntimeError):            # fails again, after reading the checkpoint
-        aw.run(EXP, Failing(0), output=out, resume=True, progress=False)
+        aw.run(EXP, SerialExecutor(0), output=out, resume=True, progress=False)
     with Checkpoint(parts_dir(out), FINGERPRINT) as ckpt:   # not "another run is using it"
         ckpt.open("{}", "now")
 

@@ -1,6 +1,5 @@
 """The ensemble engine: values, reproducibility, stopping rule, checkpoints and resume."""
 
-import concurrent.futures as cf
 import json
 import logging
 import os
@@ -12,6 +11,7 @@ import time
 import numpy as np
 import pytest
 import xarray as xr
+from helpers import SerialExecutor
 
 import andersonwl as aw
 from andersonwl import ensemble
@@ -42,22 +42,6 @@ def _same_bits(a, b):
 
 def _files(directory):
     return sorted(p.name for p in directory.iterdir())
-
-
-class SerialExecutor(cf.Executor):
-    """Computes in submit() (in this process); counts the calls; can fail on purpose."""
-
-    def __init__(self, fail_after=None):
-        self.calls, self.fail_after = 0, fail_after
-
-    def submit(self, fn, *args, **kwargs):
-        self.calls += 1
-        fut = cf.Future()
-        if self.fail_after is not None and self.calls > self.fail_after:
-            fut.set_exception(RuntimeError("injected failure"))
-        else:
-            fut.set_result(fn(*args, **kwargs))
-        return fut
 
 
 @pytest.fixture(scope="module")
