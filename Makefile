@@ -46,6 +46,7 @@ bench: venv
 	$(BIN)/python benchmarks/ensemble_scaling.py
 	$(BIN)/python benchmarks/probes.py
 	$(BIN)/python benchmarks/blas_threads.py
+	$(BIN)/python benchmarks/planner.py
 
 # heavier physics validation (tens of minutes on 2 cores); results in validation/results/
 validate: venv

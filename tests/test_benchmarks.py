@@ -39,3 +39,10 @@ def test_engine_benchmark_runs_and_engines_agree(capsys, monkeypatch):
     rows = [line.split() for line in capsys.readouterr().out.splitlines()
             if line.strip() and line.split()[0][0].isdigit() and "x" in line.split()[0]]
     assert rows and all(float(r[-1]) < 1e-9 for r in rows), rows
+
+
+def test_planner_benchmark_runs(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["planner.py", "--chunks", "100", "1000"])
+    runpy.run_path(str(BENCH / "planner.py"), run_name="__main__")
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 1")]
+    assert len(rows) == 2

@@ -32,6 +32,7 @@ class Plan:
         self.round = [0] * len(self.points)  # current round of each point
         self.count = [None] * len(self.points)
         self.inflight = set()
+        self.missing = {}                    # point -> chunks of its current round not done
         unknown = sorted(set(values) - self.keys(exp))
         if unknown:
             raise CheckpointError(f"the checkpoint holds chunks this experiment does not "
@@ -69,14 +70,24 @@ class Plan:
         return mean != 0 and stderr <= exp.rel_stderr * abs(mean)
 
     def advance(self, p) -> list:
-        """The chunks of point p to submit now (none when it is waiting or done)."""
+        """The chunks of point p to submit now (none when it is waiting or done).
+
+        Each round's missing chunks are listed once, when the round starts, and
+        counted down as they finish (:meth:`done`), so the bookkeeping is
+        linear in the number of chunks.
+        """
         while self.count[p] is None:
-            keys = [(p, s, e) for s, e in self._chunks(self.round[p])]
-            missing = [key for key in keys if key not in self.values]
-            if missing:
-                new = [key for key in missing if key not in self.inflight]
-                self.inflight.update(new)
-                return new
+            if self.missing.get(p) is None:            # a round starts: list its chunks once
+                keys = [(p, s, e) for s, e in self._chunks(self.round[p])]
+                self.missing[p] = {key for key in keys if key not in self.values}
+                new = [key for key in keys if key in self.missing[p]
+                       and key not in self.inflight]
+                if new:
+                    self.inflight.update(new)
+                    return new
+            if self.missing[p]:
+                return []                              # waiting for chunks in flight
+            del self.missing[p]
             if self._stop(p, self.round[p]):
                 self.count[p] = self.rounds[self.round[p]][1]
             else:
@@ -87,6 +98,7 @@ class Plan:
         """Record the conductances of a finished chunk; return the chunks to submit next."""
         self.inflight.discard(key)
         self.values[key] = values
+        self.missing.get(key[0], set()).discard(key)
         return self.advance(key[0])
 
 
