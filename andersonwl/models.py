@@ -28,6 +28,7 @@ Conventions (used everywhere in andersonwl)
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -37,6 +38,27 @@ __all__ = ["StripModel", "SPIN_ORBIT_KINDS", "DISORDER_KINDS"]
 
 SPIN_ORBIT_KINDS = (None, "rashba", "su2")
 DISORDER_KINDS = ("box", "gaussian")
+
+
+@functools.lru_cache(maxsize=1024)
+def _lead_problem(width: int, height: int, energy: float, field: bool) -> str | None:
+    """Why a plain hard-wall lead cannot be used at ``energy``; None when it can.
+
+    Cached: every realisation of an ensemble asks again.
+    """
+    edge = bands.lead_band_edge(width, height)
+    if not abs(energy) < edge:
+        return (f"energy {energy} has no open channel in a lead of width {width} (its band "
+                f"is (-{edge:.6g}, {edge:.6g}))")
+    if field:
+        return None
+    edges = bands.subband_thresholds(width, height)
+    near = np.abs(edges - energy) < 1e-6
+    if np.any(near):
+        return (f"energy {energy} lies at a subband threshold of the lead (E = "
+                f"{edges[near][0]:.9g}), where a channel opens with zero velocity and g "
+                "jumps: shift the energy slightly")
+    return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,18 +213,9 @@ class StripModel:
         """
         if self.spin_orbit == "rashba" and self.rashba != 0:
             return
-        edge = bands.lead_band_edge(self.width, self.height)
-        if not abs(self.energy) < edge:
-            raise ValueError(f"energy {self.energy} has no open channel in a lead of width "
-                             f"{self.width} (its band is (-{edge:.6g}, {edge:.6g}))")
-        if self.flux != 0:
-            return
-        edges = bands.subband_thresholds(self.width, self.height)
-        near = np.abs(edges - self.energy) < 1e-6
-        if np.any(near):
-            raise ValueError(f"energy {self.energy} lies at a subband threshold of the lead "
-                             f"(E = {edges[near][0]:.9g}), where a channel opens with zero "
-                             "velocity and g jumps: shift the energy slightly")
+        problem = _lead_problem(self.width, self.height, self.energy, self.flux != 0)
+        if problem is not None:
+            raise ValueError(problem)
 
     # ------------------------------------------------------------------
     @property

@@ -35,7 +35,8 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="MUMPS is not available", category=RuntimeWarning)
     import kwant  # noqa: F401
 
-from .. import _blas, _random
+from .. import _blas, _checks, _random
+from ..models import StripModel
 from .kwant_engine import (
     kwant_conductance,
     open_channels,
@@ -105,9 +106,7 @@ def conductance(model, seed: int = 0, *, engine: str = AUTO) -> float:
         For an engine that cannot compute the model, or an energy with no
         open lead channel or at a lead subband threshold.
     """
-    from .._checks import instance
-    from ..models import StripModel
-    instance("model", model, StripModel)
+    _checks.instance("model", model, StripModel)
     seed = _random.check_seed(seed)
     name = resolve_engine(model, engine)
     model.check_leads()

@@ -1,6 +1,6 @@
 """Where the work of an ensemble runs: the worker function and the executors.
 
-The worker function is pure: (model fields, seeds, engine) -> conductances.
+The worker function is pure: (model, seeds, engine) -> conductances.
 The default executor is a local pool of spawned processes, one BLAS thread
 each; a Dask ``Client`` is turned into a :class:`concurrent.futures.Executor`
 with ``client.get_executor()``.

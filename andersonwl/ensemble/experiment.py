@@ -244,8 +244,12 @@ class Experiment:
 
     def engines(self) -> list[str]:
         """The engine that computes every grid point (``"auto"`` resolved), in C order."""
+        return list(self._engines)
+
+    @functools.cached_property
+    def _engines(self) -> tuple[str, ...]:
         from ..engines import resolve_engine
-        return [resolve_engine(m, self.engine) for m in self._models]
+        return tuple(resolve_engine(m, self.engine) for m in self._models)
 
     # -- ensemble -------------------------------------------------------
     @property
