@@ -121,6 +121,11 @@ class StripModel:
         ``spinful=True`` alone is the spin-degenerate model (two species, class
         AI, g twice the spinless g); ``spinful=False`` with a spin coupling is
         an error.
+    temperature : float, optional
+        k_B T >= 0 in units of t (:func:`andersonwl.units.kelvin_to_energy`
+        converts from kelvin).  0 (the default): g at the Fermi energy.  T > 0:
+        the thermal average of g(E) over the Fermi window around
+        ``energy`` (:mod:`andersonwl.engines.thermal`), same disorder at every E.
 
     Notes
     -----
@@ -157,6 +162,7 @@ class StripModel:
     correlation_length: float = 0.0
     dephasing: float = 0.0
     spinful: bool | None = None
+    temperature: float = 0.0
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
@@ -165,7 +171,7 @@ class StripModel:
         set_("energy", _checks.real("energy", self.energy))
         set_("flux", _checks.real("flux", self.flux))
         set_("rashba", _checks.real("rashba", self.rashba))
-        for name in ("disorder", "exchange", "correlation_length", "dephasing"):
+        for name in ("disorder", "exchange", "correlation_length", "dephasing", "temperature"):
             set_(name, _checks.real(name, getattr(self, name), minimum=0))
         if self.correlation_length > 20:
             raise ValueError("correlation_length above 20 lattice constants is not supported "

@@ -17,7 +17,11 @@ Conventions
   area of order 4 pi L_x^2.  In lattice units the same relation reads
   ``phi_x = 1 / (8 pi L_x^2)`` (L_x in lattice constants).
 
-The constants e, h and hbar are the exact SI values from :mod:`scipy.constants`.
+* Temperatures: ``temperature`` in the models and simulations is k_B T in
+  units of the hopping t; :func:`kelvin_to_energy` converts from kelvin given
+  t in eV.
+
+The constants e, h, hbar and k_B are the exact SI values from :mod:`scipy.constants`.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ __all__ = [
     "conductance_to_e2h", "e2h_to_conductance",
     "resistance_to_sheet_conductance", "sheet_conductance_to_resistance",
     "characteristic_field", "characteristic_length",
+    "K_BOLTZMANN_EV", "kelvin_to_energy", "energy_to_kelvin",
 ]
 
 #: elementary charge e in coulomb (exact)
@@ -47,6 +52,9 @@ HBAR = _c.hbar
 CONDUCTANCE_QUANTUM = _c.e ** 2 / _c.h
 #: h/e^2 in ohm (the von Klitzing constant, 25812.807... ohm)
 RESISTANCE_QUANTUM = _c.h / _c.e ** 2
+
+#: Boltzmann constant k_B in eV/K (exact since 2019)
+K_BOLTZMANN_EV = _c.k / _c.e
 
 #: the field units understood by :func:`characteristic_field` and the fits
 FIELD_UNITS = ("lattice", "tesla")
@@ -170,3 +178,30 @@ def characteristic_length(field, units="lattice"):
     """
     out = np.sqrt(_field_constant(units) / _array("field", field, positive=True))
     return float(out) if np.ndim(out) == 0 else out
+
+
+def _hopping(hopping_ev):
+    t = _array("hopping_ev", hopping_ev, positive=True)
+    if np.ndim(t):
+        raise ValueError("hopping_ev must be a scalar (the hopping t in eV)")
+    return t
+
+
+def kelvin_to_energy(kelvin, hopping_ev):
+    """k_B T in units of the hopping t, for T in kelvin and t in eV.
+
+    ``k_B T / t = 8.617333e-5 eV/K x T / t``; for example 4.2 K with t = 1 eV
+    is 3.6e-4 t.  Negative or NaN temperatures are refused.
+    """
+    T = _array("kelvin", kelvin)
+    if np.any(np.asarray(T) < 0):
+        raise ValueError(f"kelvin must be >= 0, got {kelvin!r}")
+    return T * K_BOLTZMANN_EV / _hopping(hopping_ev)
+
+
+def energy_to_kelvin(temperature, hopping_ev):
+    """T in kelvin of k_B T = ``temperature`` x t, for t in eV (see :func:`kelvin_to_energy`)."""
+    T = _array("temperature", temperature)
+    if np.any(np.asarray(T) < 0):
+        raise ValueError(f"temperature must be >= 0, got {temperature!r}")
+    return T * _hopping(hopping_ev) / K_BOLTZMANN_EV

@@ -46,3 +46,15 @@ def test_planner_benchmark_runs(capsys, monkeypatch):
     runpy.run_path(str(BENCH / "planner.py"), run_name="__main__")
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 1")]
     assert len(rows) == 2
+
+
+def test_energy_sweep_benchmark_runs_and_agrees(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["energy_sweep.py", "--length", "6", "--width", "4",
+                                      "--energies", "5", "--realizations", "1",
+                                      "--repeat", "1"])
+    runpy.run_path(str(BENCH / "energy_sweep.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| cold")
+            or line.startswith("| warm")]
+    assert len(rows) == 2
+    assert float(out.split("g_separate| = ")[1].split()[0]) < 1e-12

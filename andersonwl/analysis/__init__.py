@@ -4,7 +4,8 @@
 ILP), ``wl_fits`` (fits of cusps), ``cusp`` (WL/WAL/none), ``dephasing``
 (dephasing laws, L_phi(T)), ``probe_series`` (L_phi against probe
 dephasing), ``beta`` (beta(g), perturbative beta), ``fss`` (finite-size
-scaling).
+scaling), ``transmission`` (Fano factor, Dorokhov density, universal
+conductance fluctuations, transport regime).
 """
 
 from __future__ import annotations
@@ -22,6 +23,17 @@ from .dephasing import (
 from .fss import ScalingFit, crossing_points, finite_size_scaling
 from .probe_series import ProbeSeriesFit, fit_probe_series
 from .stats import jackknife_error, reductions
+from .transmission import (
+                           DiffusiveDepth,
+                           FanoResult,
+                           UCFReport,
+                           diffusive_depth,
+                           dorokhov_density,
+                           fano_factor,
+                           transmission_histogram,
+                           ucf_report,
+                           universal_variance,
+)
 from .wl_fits import MagnetoconductanceFit, SharedAlphaFit, fit_magnetoconductance, fit_shared_alpha
 from .wl_formulas import MODELS, hln, hln_so, hln_y, ilp, model_delta_sigma
 
@@ -31,4 +43,6 @@ __all__ = ["beta_function", "mean_free_path", "perturbative_beta", "classify_cus
            "crossing_points", "finite_size_scaling", "ProbeSeriesFit", "fit_probe_series",
            "jackknife_error", "reductions", "MagnetoconductanceFit", "SharedAlphaFit",
            "fit_magnetoconductance", "fit_shared_alpha", "MODELS", "hln", "hln_so", "hln_y",
-           "ilp", "model_delta_sigma"]
+           "ilp", "model_delta_sigma", "DiffusiveDepth", "FanoResult", "UCFReport",
+           "diffusive_depth", "dorokhov_density", "fano_factor", "transmission_histogram",
+           "ucf_report", "universal_variance"]

@@ -57,8 +57,10 @@ from .registry import (
     resolve_engine,
 )
 from .rgf import conductance_rgf
+from .thermal import thermal_conductance
 
-__all__ = ["conductance", "open_channels", "scattering_matrix", "transmission_eigenvalues",
+__all__ = ["conductance", "compute_function", "thermal_conductance", "open_channels",
+           "scattering_matrix", "transmission_eigenvalues",
            "ENGINES", "AUTO", "Engine", "register", "engine_names", "get_engine",
            "choose_engine", "resolve_engine", "RGF_MAX_ORBITALS", "memory_estimate"]
 
@@ -98,7 +100,9 @@ def conductance(model, seed: int = 0, *, engine: str = AUTO) -> float:
     -------
     float
         g = Tr t^dagger t, summed over spin (Landauer formula; with probes, the
-        effective two-terminal conductance at zero probe currents).
+        effective two-terminal conductance at zero probe currents); at
+        ``model.temperature > 0`` its average over the Fermi window
+        (:func:`andersonwl.engines.thermal.thermal_conductance`).
 
     Raises
     ------
@@ -110,4 +114,23 @@ def conductance(model, seed: int = 0, *, engine: str = AUTO) -> float:
     seed = _random.check_seed(seed)
     name = resolve_engine(model, engine)
     model.check_leads()
-    return ENGINES[name].conductance(model, seed)
+    return compute_function(name, model)(model, seed)
+
+
+def compute_function(name: str, model):
+    """The function ``(model, seed) -> g`` for engine ``name``.
+
+    The engine's own at T = 0; at T > 0 the thermal average over its g(E)
+    (:mod:`.thermal`), refused if it does not reach its tolerance.
+    """
+    if model.temperature == 0:
+        return ENGINES[name].conductance
+
+    def thermal(model, seed):
+        result = thermal_conductance(model, seed, engine=name)
+        if not result.converged:
+            raise RuntimeError(f"the thermal average of seed {seed} did not reach its "
+                               f"tolerance within {len(result.energies)} energies ({result}): "
+                               "lower the temperature or use a shorter sample")
+        return result.value
+    return thermal

@@ -23,7 +23,8 @@ the surface Green's functions of the semi-infinite leads.  Kwant's
 
 from __future__ import annotations
 
-import functools
+import collections
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -34,7 +35,7 @@ from ..hamiltonian import Geometry, geometry_of, lead_arrays
 
 __all__ = ["LeadData", "lead_data", "lead_geometry", "SliceLayout", "slice_layout",
            "slice_values", "slice_hamiltonian", "block_diag_dense", "as_blocks",
-           "transverse_hops", "cross_section"]
+           "transverse_hops", "cross_section", "clear_lead_cache", "LEAD_CACHE_BYTES"]
 
 
 class LeadData(NamedTuple):
@@ -173,8 +174,44 @@ def _sqrt_gamma(sigma, nmodes):
     return u[:, -nmodes:] * np.sqrt(kept)
 
 
-@functools.lru_cache(maxsize=32)
+#: Bytes of lead data kept per process (least recently used first out).  An
+#: energy sweep or a thermal average visits tens of energies per realisation;
+#: an ensemble revisits them at every realisation, so they all stay cached.
+LEAD_CACHE_BYTES = 512 * 2**20
+_CACHE: collections.OrderedDict = collections.OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def _nbytes(data: LeadData) -> int:
+    return sum(a.nbytes for a in (data.sigma_left, data.sigma_right, data.gamma_left_sqrt,
+                                  data.gamma_right_sqrt, data.hop))
+
+
 def _lead_data(geom: Geometry, energy, flux, rashba) -> LeadData:
+    """Cached :func:`_compute_lead_data` (at most :data:`LEAD_CACHE_BYTES`)."""
+    key = (geom, energy, flux, rashba)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    data = _compute_lead_data(geom, energy, flux, rashba)
+    with _CACHE_LOCK:
+        _CACHE[key] = data
+        total = sum(_nbytes(d) for d in _CACHE.values())
+        while total > LEAD_CACHE_BYTES and len(_CACHE) > 1:
+            _, old = _CACHE.popitem(last=False)
+            total -= _nbytes(old)
+    return data
+
+
+def clear_lead_cache() -> None:
+    """Forget every cached lead (benchmarks time the lead set-up with it)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def _compute_lead_data(geom: Geometry, energy, flux, rashba) -> LeadData:
     arrays = lead_arrays(geom, flux, rashba)
     k = geom.norbs
     h0 = slice_hamiltonian(arrays, k)

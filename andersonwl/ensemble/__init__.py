@@ -16,6 +16,7 @@ from .experiment import (
                          DEFAULT_CHUNK,
                          Experiment,
                          ExperimentError,
+                         auto_chunk,
                          load_experiment,
                          sweep_experiment,
 )
@@ -23,4 +24,4 @@ from .runner import VARIABLES, run
 
 __all__ = ["run", "Experiment", "ExperimentError", "CheckpointError", "load_experiment",
            "sweep_experiment", "realization_seeds", "reductions", "SEED_STREAM",
-           "DEFAULT_CHUNK", "VARIABLES"]
+           "DEFAULT_CHUNK", "auto_chunk", "VARIABLES"]

@@ -35,8 +35,8 @@ def compute_chunk(model, seeds: tuple, engine: str) -> np.ndarray:
     A pure function of its arguments: the same call gives the same bits on
     any worker and in-process (it runs with one BLAS thread, :mod:`andersonwl._blas`).
     """
-    from ..engines import ENGINES
-    compute = ENGINES[engine].conductance
+    from ..engines import compute_function
+    compute = compute_function(engine, model)
     return np.array([compute(model, int(s)) for s in seeds], dtype=np.float64)
 
 

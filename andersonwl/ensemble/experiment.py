@@ -53,9 +53,11 @@ Schema
         per core).  Not part of the experiment's fingerprint: a run may be
         resumed with another number of workers.
     ``chunk``
-        Realisations per task (default 10).  It sets the granularity of
+        Realisations per task (default: :func:`auto_chunk`, between 10 and 100,
+        tasks of about 50 ms on one core).  It sets the granularity of
         scheduling and of checkpoints, never the values (a checkpoint can only
-        be resumed with the same chunk).
+        be resumed with the same chunk; the chunk used is recorded in the
+        result's ``experiment`` attribute).
 
 Examples
 --------
@@ -110,7 +112,7 @@ from .._random import check_seed
 from ..models import StripModel
 
 __all__ = ["Experiment", "ExperimentError", "load_experiment", "sweep_experiment", "TABLES",
-           "ENSEMBLE_KEYS", "RUN_KEYS", "DEFAULT_CHUNK"]
+           "ENSEMBLE_KEYS", "RUN_KEYS", "DEFAULT_CHUNK", "auto_chunk"]
 
 #: The tables of an experiment file.
 TABLES = ("model", "ensemble", "run")
@@ -119,7 +121,7 @@ ENSEMBLE_KEYS = ("seed", "realizations", "rel_stderr", "min_realizations", "max_
                  "batch")
 #: Keys of the ``[run]`` table.
 RUN_KEYS = ("engine", "workers", "chunk")
-#: Default number of realisations per task.
+#: Smallest automatic number of realisations per task (see :func:`auto_chunk`).
 DEFAULT_CHUNK = 10
 
 _STOP_KEYS = ("rel_stderr", "min_realizations", "max_realizations", "batch")
@@ -195,7 +197,8 @@ class Experiment:
         The stopping rule (None with a fixed number of realisations).
     engine : str
     workers : int or None
-    chunk : int
+    chunk : int or None
+        None: :func:`auto_chunk` (resolved at construction).
     """
 
     model: Mapping[str, Any]
@@ -209,6 +212,10 @@ class Experiment:
     engine: str = "auto"
     workers: int | None = None
     chunk: int = DEFAULT_CHUNK
+
+    def __post_init__(self):
+        if self.chunk is None:
+            object.__setattr__(self, "chunk", auto_chunk(self))
 
     # -- grid -----------------------------------------------------------
     @property
@@ -498,7 +505,10 @@ def _parse_run(table, where):
     out["engine"] = engine
     if "workers" in table:
         out["workers"] = _integer(f"{w} workers", _plain(table["workers"]), 1)
-    out["chunk"] = _integer(f"{w} chunk", _plain(table.get("chunk", DEFAULT_CHUNK)), 1)
+    if "chunk" in table:
+        out["chunk"] = _integer(f"{w} chunk", _plain(table["chunk"]), 1)
+    else:
+        out["chunk"] = None                  # auto_chunk
     return out
 
 
@@ -538,6 +548,33 @@ def load_experiment(source) -> Experiment:
     return exp
 
 
+#: Per-realisation cost model of :func:`auto_chunk` (RGF, one BLAS thread,
+#: measured on 4x4 ... 60x60 strips): FIXED seconds + PER_ORBITAL seconds
+#: per orbital of the sample.
+AUTO_CHUNK_COST = dict(fixed=0.45e-3, per_orbital=3.5e-6, task=0.05)
+
+
+def auto_chunk(exp: Experiment) -> int:
+    """The default ``[run] chunk``: tasks of about 50 ms, deterministic from the experiment.
+
+    ``chunk = 0.05 s / t`` with ``t = 0.45 ms + 3.5 us x orbitals`` (the RGF
+    cost of one realisation of the largest grid point, measured), between
+    :data:`DEFAULT_CHUNK` (10) and 100, and at most 1/32 of the first round's
+    realisations of all grid points (so there are enough tasks to share).
+    Small samples thus get larger tasks: the per-task cost of the main process
+    (submission, checkpoint write) stays a few per cent of the work, which is
+    what lets 2 workers run twice as fast as 1 on a 4 x 4 strip.
+
+    It depends on the experiment only, never on the machine or the number of
+    workers, so a run resumes anywhere with the same chunks.
+    """
+    orbitals = max(m.length * m.width * m.height * m.norbs for m in exp.models())
+    c = AUTO_CHUNK_COST
+    per_task = int(c["task"] / (c["fixed"] + c["per_orbital"] * orbitals))
+    share = -(-exp.n_points * exp.rounds()[0][1] // 32)
+    return max(DEFAULT_CHUNK, min(100, per_task, share))
+
+
 def _gib(n: float) -> str:
     return f"{n / 2**30:.3g} GiB"
 
@@ -568,7 +605,7 @@ def _check_resources(exp: Experiment, where: str) -> None:
 
 
 def sweep_experiment(model: StripModel, *, realizations: int, seed: int, engine: str = "auto",
-                     chunk: int = DEFAULT_CHUNK, **sweeps) -> Experiment:
+                     chunk: int | None = None, **sweeps) -> Experiment:
     """The experiment of ``model`` swept over some of its fields, built without a file.
 
     For the simulations (:mod:`andersonwl.simulations`): ``sweeps`` maps field
@@ -594,8 +631,9 @@ def sweep_experiment(model: StripModel, *, realizations: int, seed: int, engine:
     _check_values(fields, swept, where, _checks.choice("engine", engine, _engine_names()))
     ens = dict(seed=check_seed(seed),
                realizations=_checks.integer("realizations", realizations, minimum=2))
-    exp = Experiment(model=fields, swept=swept, engine=engine,
-                     chunk=_checks.integer("chunk", chunk, minimum=1), **ens)
+    if chunk is not None:
+        chunk = _checks.integer("chunk", chunk, minimum=1)
+    exp = Experiment(model=fields, swept=swept, engine=engine, chunk=chunk, **ens)
     _check_resources(exp, where)
     return exp
 

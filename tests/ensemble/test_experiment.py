@@ -215,3 +215,27 @@ def test_docstring_example_is_valid():
     exp = load_experiment(tomllib.loads(textwrap.dedent(block)))
     assert exp.swept == ("flux", "rashba") and exp.grid_shape == (4, 2)
     assert exp.realizations == 400 and exp.workers == 4
+
+
+def _auto(length, realizations, **model):
+    return load_experiment({"model": dict(length=length, width=length, energy=0.5,
+                                          disorder=2.0, **model),
+                            "ensemble": dict(seed=1, realizations=realizations)})
+
+
+def test_automatic_chunk_follows_the_cost_and_is_recorded():
+    """Small samples get large tasks, large ones the minimum; the bounds and the
+    share of the work hold; the chosen chunk is in the fingerprinted experiment."""
+    small, medium, large = _auto(4, 10000), _auto(20, 10000), _auto(60, 10000)
+    assert small.chunk > medium.chunk > large.chunk == aw.ensemble.DEFAULT_CHUNK
+    assert small.chunk <= 100
+    assert _auto(4, 320).chunk == 10          # 320 / 32: enough tasks to share
+    assert _auto(4, 1600).chunk == 50
+    assert _auto(4, 10000).as_dict()["run"]["chunk"] == small.chunk
+    explicit = load_experiment({"model": dict(length=4, width=4, energy=0.5),
+                                "ensemble": dict(seed=1, realizations=10000),
+                                "run": dict(chunk=7)})
+    assert explicit.chunk == 7
+    assert explicit.fingerprint() != small.fingerprint()
+    # spin doubles the orbitals: never a larger task than the spinless strip
+    assert _auto(20, 10000, spin_orbit="rashba", rashba=0.3).chunk <= medium.chunk

@@ -123,6 +123,15 @@ def test_worker_counts_give_identical_bits(reference):
     xr.testing.assert_identical(one.drop_attrs(), reference[0].drop_attrs())
 
 
+@pytest.mark.core
+def test_chunk_sets_the_tasks_never_the_values(reference):
+    """Chunks of 1, 5 and the automatic one: the same bits as chunks of 4."""
+    for chunk in (1, 5, None):
+        exp = {**EXP, "run": {} if chunk is None else {"chunk": chunk}}
+        ds = aw.run(exp, workers=1, progress=False)
+        assert _same_bits(ds["conductance"].values, reference[0]["conductance"].values), chunk
+
+
 def test_dask_local_cluster_gives_identical_bits(reference, tmp_path):
     distributed = pytest.importorskip("distributed")
     exp = tmp_path / "exp.toml"
