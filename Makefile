@@ -47,10 +47,13 @@ bench: venv
 	$(BIN)/python benchmarks/probes.py
 	$(BIN)/python benchmarks/blas_threads.py
 	$(BIN)/python benchmarks/planner.py
+	$(BIN)/python benchmarks/energy_sweep.py
 
 # heavier physics validation (tens of minutes on 2 cores); results in validation/results/
 validate: venv
 	$(BIN)/python validation/validate.py
+	$(BIN)/python validation/transmission.py
+	$(BIN)/python validation/kills.py
 
 clean:
 	rm -rf .venv .venv-python3* build *.egg-info

@@ -35,8 +35,9 @@ from .engines import (
                       transmission_eigenvalues,
 )
 from .engines.kwant_engine import kwant_params, make_system
-from .engines.rgf import conductance_vs_length
+from .engines.rgf import conductance_vs_energy, conductance_vs_length
 from .engines.symmetry import find_symmetries, symmetry_class
+from .engines.thermal import thermal_conductance
 from .engines.transfer import localization_length
 
 # ensembles and simulations
@@ -44,7 +45,7 @@ from .ensemble import load_experiment, run
 
 # models
 from .models import StripModel
-from .simulations import magnetoconductance
+from .simulations import magnetoconductance, transmission_statistics
 
 __all__ = [
     "__version__",
@@ -52,10 +53,11 @@ __all__ = [
     "StripModel",
     # engines
     "conductance", "open_channels", "scattering_matrix", "transmission_eigenvalues",
-    "conductance_vs_length", "localization_length", "symmetry_class", "find_symmetries",
+    "conductance_vs_length", "conductance_vs_energy", "thermal_conductance",
+    "localization_length", "symmetry_class", "find_symmetries",
     "make_system", "kwant_params", "ENGINES", "choose_engine",
     # ensembles and simulations
-    "run", "load_experiment", "magnetoconductance",
+    "run", "load_experiment", "magnetoconductance", "transmission_statistics",
     # analysis
     "fit_magnetoconductance", "classify_cusp", "beta_function", "perturbative_beta",
     "finite_size_scaling",

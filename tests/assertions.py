@@ -12,11 +12,20 @@ def assert_unitary(s, atol=1e-10, what="S-matrix"):
 
 
 def assert_close(actual, expected, *, rtol=0.0, atol=0.0, what="value"):
-    actual, expected = float(actual), float(expected)
-    tol = atol + rtol * abs(expected)
-    assert abs(actual - expected) <= tol, (
-        f"{what}: got {actual!r}, expected {expected!r} within {tol:.3g} "
-        f"(difference {actual - expected:.3g})")
+    """|actual - expected| <= atol + rtol |expected|, element by element for arrays."""
+    a, e = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    if a.ndim == 0 and e.ndim == 0:
+        a, e = float(a), float(e)
+        tol = atol + rtol * abs(e)
+        assert abs(a - e) <= tol, (f"{what}: got {a!r}, expected {e!r} within {tol:.3g} "
+                                   f"(difference {a - e:.3g})")
+        return
+    assert a.shape == e.shape, f"{what}: shape {a.shape}, expected {e.shape}"
+    excess = np.abs(a - e) - (atol + rtol * np.abs(e))
+    worst = int(np.argmax(excess))
+    assert excess.flat[worst] <= 0, (
+        f"{what}: element {np.unravel_index(worst, a.shape)} is {a.flat[worst]!r}, expected "
+        f"{e.flat[worst]!r} within {atol + rtol * abs(e.flat[worst]):.3g}")
 
 
 def assert_kramers_pairs(values, atol=1e-9, what="transmission eigenvalues"):

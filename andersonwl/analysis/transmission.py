@@ -88,6 +88,8 @@ def _format(value: float, err: float) -> str:
     decimals = 3
     if math.isfinite(err) and err > 0:
         decimals = max(3, 1 - math.floor(math.log10(err)))
+    if decimals > 8:                     # an exact value (a clean strip): no long tail
+        return f"{value:.3g} +- {err:.1g}"
     return f"{value:.{decimals}f} +- {err:.{decimals}f}"
 
 

@@ -249,7 +249,7 @@ def thermal_conductance(model: StripModel, seed: int = 0, *, temperature: float 
     Raises
     ------
     ValueError
-        For a negative, NaN or zero temperature, a window |E - mu| <= X that
+        For a negative, NaN or zero temperature, a window ``|E - mu| <= X`` that
         leaves the lead band (no open channel at its edge) or a bad tolerance;
         before any work.
 

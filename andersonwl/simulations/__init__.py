@@ -2,9 +2,11 @@
 
 ``magnetoconductance`` (cusps at common random numbers), ``ladders`` (beta(g)
 of size ladders, contact resistance removed), ``lifetimes``
-(tau_q, tau_tr, the mean free path of short strips, k_F l), ``demo`` (the
-three classes side by side).  Every simulation draws its realisations by the
-one seed rule, :func:`andersonwl._random.realization_seeds`.
+(tau_q, tau_tr, the mean free path of short strips, k_F l), ``transmission``
+(transmission eigenvalues, P(tau), the Fano factor, var g against the
+universal value), ``demo`` (the three classes side by side).  Every
+simulation draws its realisations by the one seed rule,
+:func:`andersonwl._random.realization_seeds`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from .lifetimes import (
                         transport_lifetime,
 )
 from .magnetoconductance import magnetoconductance
+from .transmission import transmission_report, transmission_statistics
 
 __all__ = ["magnetoconductance", "ladder_beta", "ladder_channels", "ioffe_regel", "lifetimes",
-           "quantum_lifetime", "transport_lifetime", "short_strip_conductances"]
+           "quantum_lifetime", "transport_lifetime", "short_strip_conductances",
+           "transmission_statistics", "transmission_report"]
