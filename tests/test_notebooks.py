@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.md"))
 EXPECTED = ["01_weak_localization.md", "02_spin_orbit_wal.md", "03_scaling.md",
-            "04_fitting_experiments.md", "05_dephasing.md"]
+            "04_fitting_experiments.md", "05_dephasing.md", "06_temperature_and_noise.md"]
 KERNEL_NAME = "andersonwl-test-python"
 #: seconds per cell; quick mode needs < 60 s per notebook, this only catches a hang
 CELL_TIMEOUT = 300
@@ -69,7 +69,7 @@ def _kernel_manager(tmp_path: Path) -> KernelManager:
 
 
 def test_all_notebooks_present():
-    """Exactly the five text notebooks, and no .ipynb (outputs are never committed)."""
+    """Exactly the six text notebooks, and no .ipynb (outputs are never committed)."""
     assert [p.name for p in NOTEBOOKS] == EXPECTED
     stray = [p.name for p in NOTEBOOK_DIR.glob("*.ipynb")]
     assert not stray, f"notebooks/ holds .ipynb files {stray}: the notebooks are the .md files"
