@@ -13,8 +13,10 @@ Layout of the checkpoint of ``RESULT.nc``::
         lock                         flock'ed by the run using the directory
         chunk-P-START-STOP.bin       conductances of grid point P, realisations
                                      START <= r < STOP: a JSON header line (format,
-                                     fingerprint, key, count, SHA-256 of the payload),
-                                     then the float64 values (little-endian)
+                                     fingerprint, key, count, SHA-256 of the payload;
+                                     width when each row also holds transmission
+                                     eigenvalues), then the float64 values
+                                     (little-endian, row by row)
         damaged/                     chunks that failed verification, set aside
         .*.tmp                       files being written (removed on resume)
 
@@ -67,10 +69,12 @@ def _chunk_bytes(key, values, fingerprint) -> bytes:
     payload = np.ascontiguousarray(values, dtype="<f8").tobytes()
     header = dict(format=FORMAT, fingerprint=fingerprint, key=list(map(int, key)),
                   count=len(values), sha256=hashlib.sha256(payload).hexdigest())
+    if np.ndim(values) == 2:
+        header["width"] = int(np.shape(values)[1])
     return json.dumps(header, sort_keys=True).encode() + b"\n" + payload
 
 
-def _parse_chunk(data: bytes, key, fingerprint) -> np.ndarray:
+def _parse_chunk(data: bytes, key, fingerprint, width: int = 1) -> np.ndarray:
     """The values of a chunk file, or ValueError saying what does not verify."""
     head, sep, payload = data.partition(b"\n")
     if not sep:
@@ -86,13 +90,22 @@ def _parse_chunk(data: bytes, key, fingerprint) -> np.ndarray:
     if header.get("key") != list(key):
         raise ValueError(f"header names chunk {header.get('key')}, the file name {list(key)}")
     count = key[2] - key[1]
-    if header.get("count") != count or len(payload) != 8 * count:
-        raise ValueError(f"expected {count} values, found {len(payload) / 8:g}")
+    if header.get("width", 1) != width:
+        raise ValueError(f"rows of {header.get('width', 1)} values, expected {width}")
+    if header.get("count") != count or len(payload) != 8 * count * width:
+        raise ValueError(f"expected {count * width} values, found {len(payload) / 8:g}")
     if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
         raise ValueError("checksum mismatch (the values were changed or damaged)")
     values = np.frombuffer(payload, dtype="<f8").astype(np.float64)
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
+    g = values if width == 1 else values.reshape(count, width)[:, 0]
+    if not np.all(np.isfinite(g)) or np.any(g < 0):
         raise ValueError("values that are not conductances (NaN, inf or negative)")
+    if width == 1:
+        return values
+    values = values.reshape(count, width)
+    tau = values[:, 1:]
+    if np.any(np.isinf(tau)) or np.any(tau < 0) or np.any(tau > 1 + 1e-9):
+        raise ValueError("values that are not transmission eigenvalues (outside [0, 1])")
     return values
 
 
@@ -104,9 +117,10 @@ class Checkpoint:
     manager, or call :meth:`close` on every exit path.
     """
 
-    def __init__(self, directory, fingerprint: str):
+    def __init__(self, directory, fingerprint: str, width: int = 1):
         self.directory = Path(directory)
         self.fingerprint = fingerprint
+        self.width = width          # values per realisation (1 + transmission eigenvalues)
         self._lock = None
         self.damaged: list[str] = []
 
@@ -244,7 +258,7 @@ class Checkpoint:
                     raise ValueError("a chunk of an older format, without a checksum")
                 if valid_keys is not None and key not in valid_keys:
                     raise ValueError("not a chunk of this experiment's plan")
-                out[key] = _parse_chunk(path.read_bytes(), key, self.fingerprint)
+                out[key] = _parse_chunk(path.read_bytes(), key, self.fingerprint, self.width)
             except ValueError as exc:
                 self._set_aside(path, str(exc))
         return out

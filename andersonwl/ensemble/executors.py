@@ -29,12 +29,23 @@ BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @_blas.limited
-def compute_chunk(model, seeds: tuple, engine: str) -> np.ndarray:
+def compute_chunk(model, seeds: tuple, engine: str, transmission: int = 0) -> np.ndarray:
     """Conductances g of the realisations ``seeds`` of ``model`` by ``engine``.
 
     A pure function of its arguments: the same call gives the same bits on
     any worker and in-process (it runs with one BLAS thread, :mod:`andersonwl._blas`).
+    With ``transmission = K > 0`` each row is (g, tau_1, ..., tau_K): the K
+    largest transmission eigenvalues, NaN beyond the open channels, and g
+    their full sum.
     """
+    if transmission:
+        from ..simulations.transmission import _eigenvalues
+        out = np.full((len(seeds), 1 + transmission), np.nan)
+        for r, tau in enumerate(_eigenvalues(model, [int(s) for s in seeds], engine)):
+            out[r, 0] = float(np.sum(tau))
+            k = min(len(tau), transmission)
+            out[r, 1:1 + k] = tau[:k]
+        return out
     from ..engines import compute_function
     compute = compute_function(engine, model)
     return np.array([compute(model, int(s)) for s in seeds], dtype=np.float64)

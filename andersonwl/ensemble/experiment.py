@@ -58,6 +58,12 @@ Schema
         scheduling and of checkpoints, never the values (a checkpoint can only
         be resumed with the same chunk; the chunk used is recorded in the
         result's ``experiment`` attribute).
+    ``transmission``
+        Keep the ``transmission`` largest transmission eigenvalues of every
+        realisation (default 0: none) as the dataset variable ``transmission``
+        (*swept, realization, channel), NaN beyond the open channels; the
+        conductance is then their full sum.  Coherent engines only (``rgf``,
+        ``kwant``), at temperature 0.
 
 Examples
 --------
@@ -120,7 +126,7 @@ TABLES = ("model", "ensemble", "run")
 ENSEMBLE_KEYS = ("seed", "realizations", "rel_stderr", "min_realizations", "max_realizations",
                  "batch")
 #: Keys of the ``[run]`` table.
-RUN_KEYS = ("engine", "workers", "chunk")
+RUN_KEYS = ("engine", "workers", "chunk", "transmission")
 #: Smallest automatic number of realisations per task (see :func:`auto_chunk`).
 DEFAULT_CHUNK = 10
 
@@ -199,6 +205,8 @@ class Experiment:
     workers : int or None
     chunk : int or None
         None: :func:`auto_chunk` (resolved at construction).
+    transmission : int
+        Transmission eigenvalues kept per realisation (0: none).
     """
 
     model: Mapping[str, Any]
@@ -212,6 +220,7 @@ class Experiment:
     engine: str = "auto"
     workers: int | None = None
     chunk: int = DEFAULT_CHUNK
+    transmission: int = 0
 
     def __post_init__(self):
         if self.chunk is None:
@@ -287,6 +296,8 @@ class Experiment:
             ens.update(rel_stderr=self.rel_stderr, min_realizations=self.min_realizations,
                        max_realizations=self.max_realizations, batch=self.batch)
         run = {"engine": self.engine, "chunk": self.chunk}
+        if self.transmission:
+            run["transmission"] = self.transmission
         if self.workers is not None:
             run["workers"] = self.workers
         return {"model": model, "ensemble": ens, "run": run}
@@ -505,6 +516,8 @@ def _parse_run(table, where):
     out["engine"] = engine
     if "workers" in table:
         out["workers"] = _integer(f"{w} workers", _plain(table["workers"]), 1)
+    if "transmission" in table:
+        out["transmission"] = _integer(f"{w} transmission", _plain(table["transmission"]), 0)
     if "chunk" in table:
         out["chunk"] = _integer(f"{w} chunk", _plain(table["chunk"]), 1)
     else:
@@ -544,8 +557,30 @@ def load_experiment(source) -> Experiment:
     run = _parse_run(_table(data, "run", where, False), where)
     _check_values(model, swept, where, run["engine"])
     exp = Experiment(model=model, swept=swept, **ens, **run)
+    _check_transmission(exp, where)
     _check_resources(exp, where)
     return exp
+
+
+#: Engines that give transmission eigenvalues (``[run] transmission``).
+TRANSMISSION_ENGINES = ("rgf", "kwant")
+
+
+def _check_transmission(exp: Experiment, where: str) -> None:
+    """``[run] transmission`` needs coherent transport at one energy on rgf or kwant."""
+    if not exp.transmission:
+        return
+    for point, m, engine in zip(exp.points(), exp.models(), exp.engines()):
+        why = None
+        if m.dephasing > 0 or m.temperature > 0:
+            why = "transmission eigenvalues need coherent transport at one energy " \
+                  "(dephasing = 0, temperature = 0)"
+        elif engine not in TRANSMISSION_ENGINES:
+            why = (f"the {engine} engine gives no transmission eigenvalues (use "
+                   f"{' or '.join(TRANSMISSION_ENGINES)})")
+        if why:
+            at = ", ".join(f"{k}={point[k]!r}" for k in exp.swept) or "-"
+            raise ExperimentError(f"{where} [run] transmission at the grid point ({at}): {why}")
 
 
 #: Per-realisation cost model of :func:`auto_chunk` (RGF, one BLAS thread,
@@ -586,7 +621,7 @@ def _check_resources(exp: Experiment, where: str) -> None:
     per run: the results, 8 bytes per realisation and grid point, three times over.
     """
     from ..engines import memory_estimate
-    results = 24 * exp.n_points * exp.max_count
+    results = 24 * exp.n_points * exp.max_count * (1 + exp.transmission)
     if results > MEMORY_LIMIT:
         raise ExperimentError(
             f"{where}: {exp.n_points} grid points x {exp.max_count} realisations need about "

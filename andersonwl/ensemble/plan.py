@@ -53,7 +53,10 @@ class Plan:
         return self._split(*self.rounds[k], self.exp.chunk)
 
     def series(self, p, n):
-        """The first n conductances of point p (all their chunks must be present)."""
+        """The first n conductances of point p (all their chunks must be present).
+
+        With ``[run] transmission`` these are rows (g, tau_1, ..., tau_K).
+        """
         parts = [self.values[(p, s, e)] for k in range(len(self.rounds))
                  for s, e in self._chunks(k) if s < n]
         return np.concatenate(parts)[:n]
@@ -65,6 +68,7 @@ class Plan:
         if n < exp.min_realizations:
             return False
         g = self.series(p, n)
+        g = g if g.ndim == 1 else g[:, 0]
         mean = float(np.mean(g))
         stderr = float(np.std(g, ddof=1)) / np.sqrt(n)
         return mean != 0 and stderr <= exp.rel_stderr * abs(mean)

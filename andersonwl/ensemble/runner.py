@@ -14,6 +14,10 @@ returns an :class:`xarray.Dataset`:
 ``mean``, ``std``, ``stderr``, ``var``, ``mean_log``
     Mean, standard deviation (ddof=1), standard error of the mean, variance
     (ddof=1) and mean of ln g over the realisations used (NaN skipped).
+``transmission`` (*swept fields, realization, channel)
+    With ``[run] transmission = K``: the K largest transmission eigenvalues of
+    each realisation, largest first, NaN beyond the open channels; then g is
+    their full sum (equal to the engine's g to rounding).
 
 Coordinates: one per swept field; ``realization`` (0, 1, ...) and ``seed``
 along it; scalar coordinates for the fields that are not swept (None written
@@ -89,6 +93,8 @@ VARIABLES = {
     "stderr": ("e^2/h", "standard error of the mean of g"),
     "var": ("(e^2/h)^2", "variance of g (ddof=1)"),
     "mean_log": ("1", "mean of ln g"),
+    "transmission": ("1", "largest transmission eigenvalues of t^dagger t, largest first "
+                          "(with [run] transmission)"),
 }
 
 
@@ -104,10 +110,11 @@ def _dataset(exp: Experiment, plan: Plan, attrs: dict):
     import xarray as xr
     nmax = max(plan.count)
     shape = exp.grid_shape
-    g = np.full((len(plan.points), nmax), np.nan)
+    width = 1 + exp.transmission
+    rows = np.full((len(plan.points), nmax, width), np.nan)
     for p, n in enumerate(plan.count):
-        g[p, :n] = plan.series(p, n)
-    g = g.reshape(*shape, nmax)
+        rows[p, :n] = plan.series(p, n).reshape(n, width)
+    g = rows[..., 0].reshape(*shape, nmax)
     red = reductions(g)
     dims = exp.swept
     coords = {k: _coord_values(v) for k, v in exp.coords().items()}
@@ -120,9 +127,14 @@ def _dataset(exp: Experiment, plan: Plan, attrs: dict):
     data = {"conductance": ((*dims, "realization"), g),
             "engine": (dims, np.array(plan.engines).reshape(shape))}
     data.update({name: (dims, red[name]) for name in red})
+    if exp.transmission:
+        data["transmission"] = ((*dims, "realization", "channel"),
+                                rows[..., 1:].reshape(*shape, nmax, exp.transmission))
+        coords["channel"] = np.arange(exp.transmission)
     ds = xr.Dataset(data, coords=coords, attrs=attrs)
     for name, (units, long_name) in VARIABLES.items():
-        ds[name].attrs.update(units=units, long_name=long_name)
+        if name in ds:
+            ds[name].attrs.update(units=units, long_name=long_name)
     return ds
 
 
@@ -238,7 +250,7 @@ def run(experiment, executor=None, *, output=None, resume: bool = False,
             _remove_if_ours(parts, fingerprint)  # left over if killed just after the rename
             logger.info("%s is complete: nothing to compute", output)
             return ds
-        ckpt = Checkpoint(parts, fingerprint)
+        ckpt = Checkpoint(parts, fingerprint, 1 + exp.transmission)
         manifest = ckpt.open(exp.to_json(), start)
 
     try:
@@ -306,7 +318,8 @@ def _compute(plan: Plan, pool, todo, ckpt, bar, exp, max_inflight):
             key = waiting.popleft()
             p, s, e = key
             seeds = tuple(int(v) for v in plan.seeds[s:e])
-            fut = pool.submit(compute_chunk, plan.models[p], seeds, plan.engines[p])
+            fut = pool.submit(compute_chunk, plan.models[p], seeds, plan.engines[p],
+                              exp.transmission)
             inflight[fut] = key
             fut.add_done_callback(finished.put)
 

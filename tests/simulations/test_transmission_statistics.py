@@ -106,3 +106,66 @@ def test_bad_input_is_refused_before_work(kwargs, error):
         transmission_statistics(aw.StripModel(8, 4, 0.5, disorder=1.0), seed=1, **kwargs)
     with pytest.raises(ValueError, match="coherent"):
         transmission_statistics(aw.StripModel(8, 4, 0.5, dephasing=0.1), 4)
+
+
+# ----------------------------------------------------------------------
+# [run] transmission: the eigenvalues as an ensemble variable
+TEXP = {"model": dict(length=12, width=6, energy=0.5, disorder=2.0, flux=[0.0, 0.01]),
+        "ensemble": dict(seed=9, realizations=12), "run": dict(transmission=3, chunk=4)}
+
+
+def test_ensemble_transmission_variable_is_reproducible_and_consistent():
+    one = aw.run(TEXP, workers=1, progress=False)
+    two = aw.run(TEXP, workers=2, progress=False)
+    tau = one["transmission"]
+    assert tau.dims == ("flux", "realization", "channel") and tau.shape == (2, 12, 3)
+    assert np.array_equal(tau.values, two["transmission"].values, equal_nan=True)
+    assert np.array_equal(one["conductance"].values, two["conductance"].values)
+    sim = transmission_statistics(aw.StripModel(12, 6, 0.5, disorder=2.0), 12, seed=9,
+                                  workers=1, channels=3)
+    assert np.array_equal(sim["transmission"].values, tau.sel(flux=0.0).values, equal_nan=True)
+    plain = aw.run({**TEXP, "run": dict(chunk=4)}, workers=1, progress=False)
+    assert "transmission" not in plain
+    assert_close(one["conductance"].values, plain["conductance"].values, rtol=1e-12,
+                 what="g = sum tau against the engine's g")
+    assert np.all(np.diff(tau.values, axis=-1) <= 0)             # largest first
+
+
+def test_ensemble_transmission_checkpoint_resumes_to_the_same_bits(tmp_path, caplog):
+    """A checkpoint of rows (g, tau...): a good chunk is reused, one with a tau > 1 (its
+    checksum matching) is set aside by name and recomputed; the result is bitwise that
+    of an uninterrupted run."""
+    from andersonwl.ensemble.checkpoint import Checkpoint, parts_dir
+    from andersonwl.ensemble.executors import compute_chunk
+    whole = aw.run(TEXP, workers=1, progress=False)
+    exp = aw.load_experiment(TEXP)
+    out = tmp_path / "r.nc"
+    model, engine = exp.models()[0], exp.engines()[0]
+    seeds = aw.ensemble.realization_seeds(exp.seed, 12)
+    with Checkpoint(parts_dir(out), exp.fingerprint(), 4) as ckpt:   # a run killed early
+        ckpt.open(exp.to_json(), "then")
+        ckpt.save((0, 0, 4), compute_chunk(model, tuple(int(s) for s in seeds[:4]), engine, 3))
+        bad = compute_chunk(model, tuple(int(s) for s in seeds[4:8]), engine, 3)
+        bad[0, 1] = 1.5                                   # not a transmission eigenvalue
+        ckpt.save((0, 4, 8), bad)
+    got = aw.run(TEXP, workers=1, output=out, resume=True, progress=False)
+    assert any("chunk-0-4-8.bin" in r.getMessage() and "transmission eigenvalues" in
+               r.getMessage() for r in caplog.records), [r.getMessage() for r in caplog.records]
+    assert np.array_equal(got["transmission"].values, whole["transmission"].values,
+                          equal_nan=True)
+    assert np.array_equal(got["conductance"].values, whole["conductance"].values)
+
+
+@pytest.mark.core
+@pytest.mark.parametrize("run, model, match", [
+    (dict(transmission=-1), {}, "at least 0"),
+    (dict(transmission=2, engine="probes"), {}, "no transmission eigenvalues"),
+    (dict(transmission=2), dict(temperature=0.01), "coherent transport"),
+    (dict(transmission=2), dict(dephasing=0.1), "coherent transport"),
+])
+def test_ensemble_transmission_refused_at_validation(run, model, match, tmp_path):
+    exp = {"model": dict(length=8, width=4, energy=0.5, disorder=1.0, **model),
+           "ensemble": dict(seed=1, realizations=4), "run": run}
+    with pytest.raises(aw.ensemble.ExperimentError, match=match):
+        aw.run(exp, output=tmp_path / "x.nc", workers=1, progress=False)
+    assert list(tmp_path.iterdir()) == []
