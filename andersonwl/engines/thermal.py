@@ -46,7 +46,7 @@ from .. import _checks, bands
 from .._random import check_seed
 from ..models import StripModel
 
-__all__ = ["ThermalConductance", "thermal_conductance", "fermi_window", "thouless_energy",
+__all__ = ["ThermalConductance", "thermal_conductance", "fermi_window", "window", "thouless_energy",
            "thermal_length", "diffusion_constant", "TAIL", "WINDOW_TAIL", "RTOL",
            "MAX_ENERGIES", "MIN_PANEL"]
 
@@ -169,6 +169,34 @@ class ThermalConductance:
                 f"{self.thouless_energy:.3g}, L_T = {self.thermal_length:.3g})")
 
 
+def window(model: StripModel, temperature: float | None = None) -> tuple[float, float]:
+    """The half-width X of the energy window |E - mu| <= X and the weight left out.
+
+    X = k_B T ln(2/TAIL), or just inside the lead band edge if that is nearer
+    (then the weight beyond it enters the error bound).  Called by
+    :func:`thermal_conductance` and by the experiment validation, so that an
+    impossible temperature is refused before any work.
+
+    Raises
+    ------
+    ValueError
+        When more than WINDOW_TAIL of the Fermi window lies beyond the lead
+        band edge.
+    """
+    T = model.temperature if temperature is None else temperature
+    mu = model.energy
+    edge = (bands.lead_band_edge(model.width, model.height) if model.spin_orbit != "rashba"
+            else bands.rashba_band_edge(model.rashba))
+    X = min(T * math.log(2 / TAIL), (edge - abs(mu)) * (1 - 1e-6))
+    tail = 2 / (1 + math.exp(X / T)) if X > 0 else 1.0
+    if tail > WINDOW_TAIL:
+        raise ValueError(f"the Fermi window of temperature {T:g} around mu = {mu:g} crosses "
+                         f"the lead band edge {edge:.4g} (a weight {tail:.1e} of -df/dE lies "
+                         f"beyond it, more than {WINDOW_TAIL:g}): lower the temperature or "
+                         "move mu towards the band centre")
+    return X, tail
+
+
 def _breakpoints(model, lo, hi):
     """The lead thresholds inside (lo, hi), mapped later to u; plain leads only."""
     if model.flux != 0 or (model.spin_orbit == "rashba" and model.rashba != 0):
@@ -275,18 +303,8 @@ def thermal_conductance(model: StripModel, seed: int = 0, *, temperature: float 
     name = choose_engine(model.replace(temperature=0.0)) if engine == "auto" else \
         resolve_engine(model.replace(temperature=0.0), engine)
     mu = model.energy
-    edge = (bands.lead_band_edge(model.width, model.height) if model.spin_orbit != "rashba"
-            else bands.rashba_band_edge(model.rashba))
-    # cut the window at the weight TAIL, or short of the band edge if the weight
-    # left out there is still below WINDOW_TAIL (then it enters the error bound)
-    X = min(T * math.log(2 / TAIL), (edge - abs(mu)) * (1 - 1e-6))
-    tail = 2 / (1 + math.exp(X / T)) if X > 0 else 1.0
+    X, tail = window(model, T)
     lo, hi = mu - X, mu + X
-    if tail > WINDOW_TAIL:
-        raise ValueError(f"the Fermi window of temperature {T:g} around mu = {mu:g} crosses "
-                         f"the lead band edge {edge:.4g} (a weight {tail:.1e} of -df/dE lies "
-                         f"beyond it, more than {WINDOW_TAIL:g}): lower the temperature or "
-                         "move mu towards the band centre")
     base = model.replace(temperature=0.0)
     u_edges = np.concatenate([[-math.tanh(X / (2 * T))],
                               np.tanh((_breakpoints(model, lo, hi) - mu) / (2 * T)),

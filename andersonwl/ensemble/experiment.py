@@ -434,6 +434,9 @@ def _check_values(model, swept, where, engine="auto"):
             m = StripModel(**_resolve_ties({**fixed, **point}))
             m.check_leads()
             resolve_engine(m, engine)
+            if m.temperature > 0:
+                from ..engines.thermal import window
+                window(m)                    # the Fermi window inside the lead band
         except (ValueError, TypeError) as exc:
             at = ", ".join(f"{k}={v!r}" for k, v in point.items())
             at = f" at the grid point ({at})" if at else ""

@@ -166,3 +166,11 @@ def test_a_grid_too_coarse_is_refined_or_refused():
             fn(model, 1)
     finally:
         thermal.thermal_conductance.__kwdefaults__["max_energies"] = old
+
+
+def test_experiment_whose_window_leaves_the_band_is_refused_before_work(tmp_path):
+    exp = {"model": dict(length=8, width=6, energy=3.5, temperature=[0.001, 0.5]),
+           "ensemble": dict(seed=1, realizations=2)}
+    with pytest.raises(aw.ensemble.ExperimentError, match="temperature=0.5.*band edge"):
+        aw.run(exp, output=tmp_path / "r.nc", workers=1, progress=False)
+    assert list(tmp_path.iterdir()) == []
