@@ -20,7 +20,8 @@ beyond the edge is below WINDOW_TAIL = 1e-6 (else the temperature is refused);
 adaptive composite 4-point Gauss-Legendre panels in u, whose first edges are
 the lead subband thresholds inside the window (plain leads: where g(E)
 jumps; with a field or Rashba leads the thresholds are not known in advance,
-and the adaptive refinement finds the steps).  The first panels are uniform
+the adaptive refinement finds the steps, and a node that falls on one is
+moved by NUDGE = 4e-6).  The first panels are uniform
 in u, about one per Thouless energy E_c (:func:`thouless_energy`, the energy
 correlation scale of g(E)) at the window's centre; every panel is compared
 with its two halves, and those whose difference exceeds their share of the
@@ -48,7 +49,7 @@ from ..models import StripModel
 
 __all__ = ["ThermalConductance", "thermal_conductance", "fermi_window", "window", "thouless_energy",
            "thermal_length", "diffusion_constant", "TAIL", "WINDOW_TAIL", "RTOL",
-           "MAX_ENERGIES", "MIN_PANEL"]
+           "MAX_ENERGIES", "MIN_PANEL", "NUDGE"]
 
 #: Fermi-window weight left out beyond the cut-off (added to the error bound).
 TAIL = 1e-10
@@ -233,8 +234,36 @@ def _split(panels):
     return out
 
 
+#: How far a node is moved off a lead threshold that the breakpoints did not know.
+NUDGE = 4e-6
+
+
+def _away_from_thresholds(model, energies):
+    """The energies, each moved by NUDGE (away from mu) if a lead refuses it.
+
+    With a field or Rashba leads the subband thresholds are not panel edges,
+    and a node may by chance fall within the leads' tolerance of one, where g
+    is undefined.  Moving it by NUDGE changes the integral by about
+    NUDGE x (-df/dE) x the jump, far below the quadrature error.
+    """
+    from .leads import lead_data
+    out = np.array(energies, dtype=float)
+    for i, e in enumerate(out):
+        for shift in (0.0, NUDGE, -NUDGE, 2 * NUDGE, -2 * NUDGE):
+            m = model.replace(energy=float(e + np.copysign(shift, e - model.energy)))
+            try:
+                m.check_leads()
+                lead_data(m)
+            except ValueError:
+                continue
+            out[i] = m.energy
+            break
+    return out
+
+
 def _g_at(model, energies, seed, engine):
     from . import ENGINES
+    energies = _away_from_thresholds(model, energies)
     if engine == "rgf":
         from .rgf import conductance_vs_energy
         return conductance_vs_energy(model, energies, seed)

@@ -174,3 +174,17 @@ def test_experiment_whose_window_leaves_the_band_is_refused_before_work(tmp_path
     with pytest.raises(aw.ensemble.ExperimentError, match="temperature=0.5.*band edge"):
         aw.run(exp, output=tmp_path / "r.nc", workers=1, progress=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_node_on_an_unknown_threshold_is_moved_off_it():
+    """A node exactly at a lead threshold (as may happen with field or Rashba leads, whose
+    thresholds are not panel edges) is moved by NUDGE instead of failing."""
+    model = aw.StripModel(20, 12, 0.45, disorder=2.0)
+    edge = float(bands.subband_thresholds(12)[np.argmin(np.abs(bands.subband_thresholds(12)
+                                                                - 0.5))])
+    with pytest.raises(ValueError, match="threshold"):
+        model.replace(energy=edge).check_leads()
+    moved = thermal._away_from_thresholds(model, [0.45, edge])
+    assert moved[0] == 0.45 and 0 < moved[1] - edge <= 2 * thermal.NUDGE
+    g = thermal._g_at(model, [edge], 1, "rgf")
+    assert np.isfinite(g).all()
