@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 with warnings.catch_warnings():
     # Kwant warns at import, in every process, when MUMPS is missing; andersonwl says it once,
     # when the Kwant solver is actually used (kwant_engine._warn_without_mumps)
@@ -56,10 +58,11 @@ from .registry import (
     register,
     resolve_engine,
 )
-from .rgf import conductance_rgf
+from .rgf import conductance_rgf, transmission_rgf
 from .thermal import thermal_conductance
 
 __all__ = ["conductance", "compute_function", "thermal_conductance", "open_channels",
+           "transmission_values", "TRANSMISSION_ENGINES",
            "scattering_matrix", "transmission_eigenvalues",
            "ENGINES", "AUTO", "Engine", "register", "engine_names", "get_engine",
            "choose_engine", "resolve_engine", "RGF_MAX_ORBITALS", "memory_estimate"]
@@ -115,6 +118,23 @@ def conductance(model, seed: int = 0, *, engine: str = AUTO) -> float:
     name = resolve_engine(model, engine)
     model.check_leads()
     return compute_function(name, model)(model, seed)
+
+
+#: Engines that give transmission eigenvalues (coherent ones).
+TRANSMISSION_ENGINES = ("rgf", "kwant")
+
+
+def transmission_values(model, seed: int, engine: str) -> np.ndarray:
+    """Transmission eigenvalues of one realisation by ``engine`` (rgf or kwant), largest first.
+
+    RGF: :func:`andersonwl.engines.rgf.transmission_rgf`; Kwant: the eigenvalues
+    of t^dagger t (:func:`transmission_eigenvalues`), clipped into [0, 1].
+    Both agree to ~1e-12; sum(tau) = g summed over spin.
+    """
+    _checks.choice("engine", engine, TRANSMISSION_ENGINES)
+    if engine == "rgf":
+        return transmission_rgf(model, seed)
+    return np.sort(np.clip(transmission_eigenvalues(model, seed), 0, 1))[::-1]
 
 
 def compute_function(name: str, model):

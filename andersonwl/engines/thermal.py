@@ -317,7 +317,7 @@ def thermal_conductance(model: StripModel, seed: int = 0, *, temperature: float 
     is the Fermi-smeared staircase sum_n f(E_n - mu) (each channel opening at
     E_n contributes f), which the tests check.
     """
-    from . import choose_engine, resolve_engine
+    from . import resolve_engine
     _checks.instance("model", model, StripModel)
     seed = check_seed(seed)
     T = model.temperature if temperature is None else temperature
@@ -329,8 +329,7 @@ def thermal_conductance(model: StripModel, seed: int = 0, *, temperature: float 
     if not 0 < rtol < 1:
         raise ValueError(f"rtol must lie in (0, 1), got {rtol}")
     max_energies = _checks.integer("max_energies", max_energies, minimum=16)
-    name = choose_engine(model.replace(temperature=0.0)) if engine == "auto" else \
-        resolve_engine(model.replace(temperature=0.0), engine)
+    name = resolve_engine(model.replace(temperature=0.0), engine)
     mu = model.energy
     X, tail = window(model, T)
     lo, hi = mu - X, mu + X

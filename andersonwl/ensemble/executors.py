@@ -39,9 +39,10 @@ def compute_chunk(model, seeds: tuple, engine: str, transmission: int = 0) -> np
     their full sum.
     """
     if transmission:
-        from ..simulations.transmission import _eigenvalues
+        from ..engines import transmission_values
         out = np.full((len(seeds), 1 + transmission), np.nan)
-        for r, tau in enumerate(_eigenvalues(model, [int(s) for s in seeds], engine)):
+        for r, seed in enumerate(seeds):
+            tau = transmission_values(model, int(seed), engine)
             out[r, 0] = float(np.sum(tau))
             k = min(len(tau), transmission)
             out[r, 1:1 + k] = tau[:k]

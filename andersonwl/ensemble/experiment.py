@@ -565,12 +565,9 @@ def load_experiment(source) -> Experiment:
     return exp
 
 
-#: Engines that give transmission eigenvalues (``[run] transmission``).
-TRANSMISSION_ENGINES = ("rgf", "kwant")
-
-
 def _check_transmission(exp: Experiment, where: str) -> None:
     """``[run] transmission`` needs coherent transport at one energy on rgf or kwant."""
+    from ..engines import TRANSMISSION_ENGINES
     if not exp.transmission:
         return
     for point, m, engine in zip(exp.points(), exp.models(), exp.engines()):

@@ -21,6 +21,7 @@ twice, a model of class AII lists Kramers pairs (Beenakker, RMP 69, 731
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import json
 import math
 import os
@@ -30,26 +31,16 @@ import numpy as np
 from .. import _blas, _checks
 from .._random import check_seed, realization_seeds
 from ..analysis.transmission import diffusive_depth, fano_factor, ucf_report
+from ..engines import TRANSMISSION_ENGINES, transmission_values
 from ..models import StripModel
 
-__all__ = ["transmission_statistics", "transmission_report", "TRANSMISSION_ENGINES"]
-
-#: Engines that give transmission eigenvalues (coherent ones).
-TRANSMISSION_ENGINES = ("rgf", "kwant")
-
-
-def _eigenvalues(model, seeds, engine):
-    from ..engines.kwant_engine import transmission_eigenvalues
-    from ..engines.rgf import transmission_rgf
-    if engine == "rgf":
-        return [transmission_rgf(model, s) for s in seeds]
-    return [np.sort(np.clip(transmission_eigenvalues(model, s), 0, 1))[::-1] for s in seeds]
+__all__ = ["transmission_statistics", "transmission_report", "transmission_chunk"]
 
 
 @_blas.limited
 def transmission_chunk(model, seeds: tuple, engine: str) -> list:
     """Transmission eigenvalues (largest first) of the realisations ``seeds`` (a worker task)."""
-    return _eigenvalues(model, seeds, engine)
+    return [transmission_values(model, int(s), engine) for s in seeds]
 
 
 def transmission_statistics(model: StripModel, realizations: int, seed: int = 0, *,
@@ -120,28 +111,16 @@ def transmission_statistics(model: StripModel, realizations: int, seed: int = 0,
     seeds = [int(s) for s in realization_seeds(seed, realizations)]
     tasks = [tuple(seeds[i:i + chunk]) for i in range(0, realizations, chunk)]
     nworkers = min(workers or os.cpu_count() or 1, len(tasks))
-    if executor is None and nworkers == 1:
-        pool_cm = None
-        pool = SerialExecutor()
-    elif executor is None:
-        pool_cm = local_pool(nworkers)
-        pool = pool_cm.__enter__()
-    else:
-        pool_cm = None
+    if executor is not None:
         pool = executor.get_executor() if is_dask_client(executor) else executor
         if not isinstance(pool, cf.Executor):
             raise TypeError("executor must be a concurrent.futures.Executor or a Dask Client")
-    try:
+    with contextlib.ExitStack() as stack:
+        if executor is None:
+            pool = (SerialExecutor() if nworkers == 1
+                    else stack.enter_context(local_pool(nworkers)))
         futures = [pool.submit(transmission_chunk, model, t, engine) for t in tasks]
         taus = [tau for f in futures for tau in f.result()]
-    except BaseException as exc:
-        if pool_cm is not None:
-            pool_cm.__exit__(type(exc), exc, exc.__traceback__)
-            pool_cm = None
-        raise
-    finally:
-        if pool_cm is not None:
-            pool_cm.__exit__(None, None, None)
     width = max(len(t) for t in taus)
     width = width if channels is None else min(width, channels)
     tau = np.full((realizations, max(width, 1)), np.nan)
