@@ -90,6 +90,7 @@ def fermi_wavevector(energy: float, *, grid: int = 800) -> float:
     return math.sqrt(4 * np.pi * frac)
 
 
+@functools.lru_cache(maxsize=256)
 def fermi_surface_average(energy: float, *, grid: int = 1024):
     """Density of states nu(E) per site and spin, and the Fermi-surface mean of abs(v).
 
@@ -98,6 +99,8 @@ def fermi_surface_average(energy: float, *, grid: int = 1024):
     :func:`k_grid`, with the delta function broadened to a Gaussian of standard
     deviation 8 pi / grid (four times the k spacing, in units of t; resolved
     for abs(E) not too close to 0 or +-4).  Velocities in t a / hbar.
+    Cached per (energy, grid): a sum over grid^2 points (0.1 s) that the
+    thermal average asks for at every realisation.
     """
     if not -4 < energy < 4:
         raise ValueError("energy must lie inside the clean band (-4, 4)")

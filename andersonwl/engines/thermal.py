@@ -291,8 +291,9 @@ def thermal_conductance(model: StripModel, seed: int = 0, *, temperature: float 
         A coherent engine name or ``"auto"``; ``"rgf"`` sweeps all energies of
         a refinement at once.
     rtol : float
-        Relative tolerance: refine until two successive estimates agree to
-        ``rtol x g`` (or ``rtol`` when g < 1).
+        Relative tolerance: refine until the summed differences between the
+        panels and their halves (the reported error) are below
+        ``rtol x max(1, g)``.
     max_energies : int
         Largest number of energies (then ``converged`` is False and the error
         says how far off).
@@ -329,11 +330,11 @@ def thermal_conductance(model: StripModel, seed: int = 0, *, temperature: float 
     if not 0 < rtol < 1:
         raise ValueError(f"rtol must lie in (0, 1), got {rtol}")
     max_energies = _checks.integer("max_energies", max_energies, minimum=16)
-    name = resolve_engine(model.replace(temperature=0.0), engine)
+    base = model.replace(temperature=0.0)
+    name = resolve_engine(base, engine)
     mu = model.energy
     X, tail = window(model, T)
     lo, hi = mu - X, mu + X
-    base = model.replace(temperature=0.0)
     u_edges = np.concatenate([[-math.tanh(X / (2 * T))],
                               np.tanh((_breakpoints(model, lo, hi) - mu) / (2 * T)),
                               [math.tanh(X / (2 * T))]])
