@@ -32,6 +32,10 @@ from .engines import (
                       conductance,
                       open_channels,
                       scattering_matrix,
+                      spin_conductance_vs_length,
+                      spin_conductances,
+                      spin_polarization,
+                      spin_scattering_matrix,
                       transmission_eigenvalues,
 )
 from .engines.kwant_engine import kwant_params, make_system
@@ -55,6 +59,8 @@ __all__ = [
     "conductance", "open_channels", "scattering_matrix", "transmission_eigenvalues",
     "conductance_vs_length", "conductance_vs_energy", "thermal_conductance",
     "localization_length", "symmetry_class", "find_symmetries",
+    "spin_conductances", "spin_conductance_vs_length", "spin_polarization",
+    "spin_scattering_matrix",
     "make_system", "kwant_params", "ENGINES", "choose_engine",
     # ensembles and simulations
     "run", "load_experiment", "magnetoconductance", "transmission_statistics",

@@ -23,7 +23,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-__all__ = ["integer", "real", "boolean", "choice", "instance", "unknown_key", "closest"]
+__all__ = ["integer", "real", "boolean", "vector", "choice", "instance", "unknown_key", "closest"]
 
 
 def _is_bool(value) -> bool:
@@ -74,6 +74,15 @@ def boolean(name: str, value) -> bool:
     if not _is_bool(value):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return bool(value)
+
+
+def vector(name: str, value, length: int) -> tuple:
+    """``value`` as a tuple of ``length`` finite floats; TypeError/ValueError otherwise."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise TypeError(f"{name} must be a sequence of {length} numbers, got {value!r}")
+    if len(value) != length:
+        raise ValueError(f"{name} must have {length} components, got {len(value)}: {value!r}")
+    return tuple(real(f"{name}[{i}]", v) for i, v in enumerate(value))
 
 
 def closest(value, options) -> str:

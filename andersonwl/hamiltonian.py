@@ -16,8 +16,8 @@ two trailing orbital axes):
 * lead cell: ``lead_onsite[y]``, ``lead_hop_x[y]`` (= H_{(x+1,y),(x,y)} inside
   the lead and across its interface to the sample), ``lead_hop_y[y]``.
 
-Sign conventions: hopping -t = -1; Rashba and Peierls phases as in
-:class:`andersonwl.models.StripModel`.
+Sign conventions: hopping -t = -1; Rashba and Peierls phases, the Zeeman term
+``b . sigma`` and the lead kinds as in :class:`andersonwl.models.StripModel`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ import numpy as np
 from . import _random
 
 __all__ = ["Geometry", "SampleArrays", "LeadArrays", "sample_arrays", "lead_arrays",
-           "model_arrays", "geometry_of", "haar_su2", "PAULI", "column_arrays"]
+           "model_arrays", "geometry_of", "haar_su2", "PAULI", "column_arrays",
+           "zeeman_block", "NO_ZEEMAN"]
 
 # Random streams: which labelled number is used for what.  Never reuse one.
 STREAM_BOX = 0
@@ -57,6 +58,7 @@ class Geometry(NamedTuple):
     disorder_kind: str
     height: int = 1
     correlation_length: float = 0.0
+    leads: str = "sample"
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -88,7 +90,16 @@ def geometry_of(model) -> Geometry:
     """The :class:`Geometry` (structure of the Kwant system) of ``model``."""
     return Geometry(model.length, model.width, model.norbs, model.spin_orbit,
                     model.disorder_kind, getattr(model, "height", 1),
-                    getattr(model, "correlation_length", 0.0))
+                    getattr(model, "correlation_length", 0.0), getattr(model, "leads", "sample"))
+
+
+#: No Zeeman field.
+NO_ZEEMAN = (0.0, 0.0, 0.0)
+
+
+def zeeman_block(zeeman) -> np.ndarray:
+    """The 2 x 2 on-site block ``b . sigma`` of a Zeeman field ``b = zeeman``."""
+    return sum(b * s for b, s in zip(zeeman, (SX, SY, SZ))) + 0 * S0
 
 
 def haar_su2(seed, stream, *coords):
@@ -168,17 +179,17 @@ def _plain_hoppings(geom: Geometry, rashba: float):
     return -S0, -S0
 
 
-def _validate_params(geom, rashba, exchange):
-    if geom.norbs == 1 and (rashba != 0 or exchange != 0):
-        raise ValueError("a spinless system cannot take rashba or exchange != 0; "
-                         "build the model with spin_orbit='rashba' or exchange > 0")
+def _validate_params(geom, rashba, exchange, zeeman=NO_ZEEMAN):
+    if geom.norbs == 1 and (rashba != 0 or exchange != 0 or any(zeeman)):
+        raise ValueError("a spinless system cannot take rashba, exchange or zeeman != 0; "
+                         "build the model with spin_orbit='rashba', exchange > 0 or zeeman")
     if geom.spin_orbit != "rashba" and rashba != 0:
         raise ValueError(f"rashba != 0 needs spin_orbit='rashba', not {geom.spin_orbit!r}")
 
 
 @functools.lru_cache(maxsize=4)
 def sample_arrays(geom: Geometry, seed: int, disorder: float, flux: float,
-                  rashba: float, exchange: float) -> SampleArrays:
+                  rashba: float, exchange: float, zeeman: tuple = NO_ZEEMAN) -> SampleArrays:
     """Hamiltonian blocks of one realisation of the sample region.
 
     Parameters
@@ -188,6 +199,8 @@ def sample_arrays(geom: Geometry, seed: int, disorder: float, flux: float,
         Realisation seed; every random number is a pure function of (seed, site).
     disorder, flux, rashba, exchange : float
         As in :class:`andersonwl.models.StripModel`.
+    zeeman : tuple of 3 floats, optional
+        The Zeeman field b (on-site ``b . sigma``).
 
     Notes
     -----
@@ -196,7 +209,8 @@ def sample_arrays(geom: Geometry, seed: int, disorder: float, flux: float,
     """
     # the sample is columns 0 .. length-1 of the unbounded bar, without the bond
     # that leaves the last column (that one belongs to the right lead)
-    cols = column_arrays(geom, seed, disorder, flux, rashba, exchange, 0, geom.length)
+    cols = column_arrays(geom, seed, disorder, flux, rashba, exchange, 0, geom.length,
+                         zeeman=zeeman)
     out = SampleArrays(cols.onsite, np.ascontiguousarray(cols.hop_x[:-1]), *cols[2:])
     for a in out:
         if a is not None:
@@ -205,13 +219,19 @@ def sample_arrays(geom: Geometry, seed: int, disorder: float, flux: float,
 
 
 @functools.lru_cache(maxsize=16)
-def lead_arrays(geom: Geometry, flux: float, rashba: float) -> LeadArrays:
+def lead_arrays(geom: Geometry, flux: float, rashba: float,
+                zeeman: tuple = NO_ZEEMAN) -> LeadArrays:
     """Hamiltonian blocks of one unit cell (a column) of the clean leads.
 
-    The leads carry the hopping, Rashba coupling and Peierls phase of the
-    sample and no disorder; in the SU(2) model their hopping is the plain -1.
+    ``geom.leads == "sample"``: the leads carry the hopping, Rashba coupling,
+    Zeeman field and Peierls phase of the sample and no disorder; in the
+    SU(2) model their hopping is the plain -1.  ``"normal"``: plain hopping
+    -1 with the Peierls phase only (``rashba`` and ``zeeman`` are ignored),
+    spin-conserving along every axis.
     """
-    _validate_params(geom, rashba, 0.0)
+    _validate_params(geom, rashba, 0.0, zeeman)
+    if geom.leads == "normal":
+        rashba, zeeman = 0.0, NO_ZEEMAN
     n = geom.norbs
     cell = geom.shape[1:]
     coords = np.meshgrid(*(np.arange(k) for k in cell), indexing="ij")
@@ -223,7 +243,10 @@ def lead_arrays(geom: Geometry, flux: float, rashba: float) -> LeadArrays:
     for a in range(len(cell)):
         bshape = tuple(k - 1 if i == a else k for i, k in enumerate(cell))
         hops.append(np.broadcast_to(ty, bshape + orb).astype(complex))
-    out = LeadArrays(np.zeros(cell + orb, dtype=dtype), *hops)
+    onsite = np.zeros(cell + orb, dtype=dtype)
+    if n == 2 and any(zeeman):
+        onsite = onsite + zeeman_block(zeeman)
+    out = LeadArrays(onsite, *hops)
     for a in out:
         if a is not None:
             a.setflags(write=False)
@@ -235,12 +258,13 @@ def model_arrays(model, seed: int) -> tuple[SampleArrays, LeadArrays]:
     geom = geometry_of(model)
     seed = _random.check_seed(seed)
     return (sample_arrays(geom, seed, model.disorder, model.flux, model.rashba,
-                          model.exchange),
-            lead_arrays(geom, model.flux, model.rashba))
+                          model.exchange, model.zeeman),
+            lead_arrays(geom, model.flux, model.rashba, model.zeeman))
 
 
 def column_arrays(geom: Geometry, seed: int, disorder: float, flux: float, rashba: float,
-                  exchange: float, x0: int, x1: int, *, periodic: bool = False) -> SampleArrays:
+                  exchange: float, x0: int, x1: int, *, periodic: bool = False,
+                  zeeman: tuple = NO_ZEEMAN) -> SampleArrays:
     """Hamiltonian blocks of the columns ``x0 <= x < x1`` of an unbounded bar.
 
     For engines that generate a long bar chunk by chunk (transfer matrices).
@@ -258,7 +282,7 @@ def column_arrays(geom: Geometry, seed: int, disorder: float, flux: float, rashb
 
     Not cached.
     """
-    _validate_params(geom, rashba, exchange)
+    _validate_params(geom, rashba, exchange, zeeman)
     if not 0 <= x0 < x1:
         raise ValueError(f"need 0 <= x0 < x1, got x0={x0}, x1={x1}")
     if periodic and abs(flux * geom.width - round(flux * geom.width)) > 1e-9:
@@ -291,6 +315,8 @@ def column_arrays(geom: Geometry, seed: int, disorder: float, flux: float, rashb
             nvec = (sin_t * np.cos(phi), sin_t * np.sin(phi), cos_t)
             for comp, s in zip(nvec, (SX, SY, SZ)):
                 onsite = onsite + exchange * comp[..., None, None] * s
+        if any(zeeman):
+            onsite = onsite + zeeman_block(zeeman)
         if geom.spin_orbit == "su2":
             streams = (STREAM_SU2_X, STREAM_SU2_Y, STREAM_SU2_Z)
             hops = [-haar_su2(seed, streams[a], *bond(coords, a)) for a in range(len(shape))]

@@ -20,6 +20,15 @@ Conventions (used everywhere in andersonwl)
   model describes one spin species: a spin-degenerate sample without
   spin-orbit coupling has twice its g (``spinful=True`` simulates the
   degenerate spinful model explicitly).
+* Zeeman term: ``zeeman = (b_x, b_y, b_z)`` adds ``b . sigma`` on every site
+  (b = g mu_B B / 2 in units of t), spin quantised along z (sigma_z = +1 is
+  "up"); flux and Zeeman are independent knobs (an in-plane field, or the
+  field of a tilted-field experiment, is b with flux set separately).
+* Leads: ``leads="sample"`` (default) continues the sample's uniform terms
+  (Rashba, Zeeman, Peierls phase) into the leads; ``leads="normal"`` attaches
+  spin-conserving normal leads (plain hopping and Peierls phase, no
+  spin-orbit coupling, no Zeeman, no exchange), the spin-injection geometry
+  of the spin-resolved conductances (:mod:`andersonwl.engines.spin`).
 * Spin content is explicit and fixed per model: ``spinful`` is resolved once,
   at construction, and never changes because a coupling becomes zero
   (``model.replace(rashba=0)`` of a Rashba model is still spinful).
@@ -34,25 +43,31 @@ import numpy as np
 
 from . import _checks, bands
 
-__all__ = ["StripModel", "SPIN_ORBIT_KINDS", "DISORDER_KINDS"]
+__all__ = ["StripModel", "SPIN_ORBIT_KINDS", "DISORDER_KINDS", "LEAD_KINDS"]
 
 SPIN_ORBIT_KINDS = (None, "rashba", "su2")
 DISORDER_KINDS = ("box", "gaussian")
+LEAD_KINDS = ("sample", "normal")
 
 
 @functools.lru_cache(maxsize=1024)
-def _lead_problem(width: int, height: int, energy: float, field: bool) -> str | None:
+def _lead_problem(width: int, height: int, energy: float, field: bool,
+                  zeeman: float = 0.0) -> str | None:
     """Why a plain hard-wall lead cannot be used at ``energy``; None when it can.
 
-    Cached: every realisation of an ensemble asks again.
+    ``zeeman`` is the magnitude ``|b|`` of a Zeeman term in the lead, which
+    shifts the two spin subbands by -+``|b|``.  Cached: every realisation of an
+    ensemble asks again.
     """
-    edge = bands.lead_band_edge(width, height)
+    edge = bands.lead_band_edge(width, height) + zeeman
     if not abs(energy) < edge:
         return (f"energy {energy} has no open channel in a lead of width {width} (its band "
                 f"is (-{edge:.6g}, {edge:.6g}))")
     if field:
         return None
     edges = bands.subband_thresholds(width, height)
+    if zeeman:
+        edges = np.concatenate([edges - zeeman, edges + zeeman])
     near = np.abs(edges - energy) < 1e-6
     if np.any(near):
         return (f"energy {energy} lies at a subband threshold of the lead (E = "
@@ -121,6 +136,23 @@ class StripModel:
         ``spinful=True`` alone is the spin-degenerate model (two species, class
         AI, g twice the spinless g); ``spinful=False`` with a spin coupling is
         an error.
+    zeeman : sequence of 3 floats, optional
+        Uniform Zeeman field ``(b_x, b_y, b_z)``: the term ``b . sigma`` on every
+        site (b = g mu_B B / 2, units of t; :func:`andersonwl.units` has no
+        g-factor: write b for the material).  Non-zero makes the model spinful
+        and breaks time reversal (class A with spin-orbit coupling; without it
+        spin along b is conserved and each spin sector is orthogonal).  It
+        continues into ``leads="sample"`` leads and splits their channels:
+        N(E) = N_0(E - ``|b|``) + N_0(E + ``|b|``).
+    leads : {"sample", "normal"}, optional
+        ``"sample"`` (default): the leads carry the sample's uniform terms
+        (Rashba coupling, Zeeman field, Peierls phase), so a clean sample is
+        reflectionless.  ``"normal"``: spin-conserving normal leads, plain
+        hopping -1 with the Peierls phase and nothing else (no spin-orbit
+        coupling, Zeeman or exchange), the spin-injection geometry needed by
+        spin-resolved conductances.  The leads of SU(2) and exchange samples
+        have no spin-orbit coupling or exchange in either case (only a Zeeman
+        field, with ``"sample"``).
     temperature : float, optional
         k_B T >= 0 in units of t (:func:`andersonwl.units.kelvin_to_energy`
         converts from kelvin).  0 (the default): g at the Fermi energy.  T > 0:
@@ -163,6 +195,8 @@ class StripModel:
     dephasing: float = 0.0
     spinful: bool | None = None
     temperature: float = 0.0
+    zeeman: tuple = (0.0, 0.0, 0.0)
+    leads: str = "sample"
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
@@ -176,6 +210,8 @@ class StripModel:
         if self.correlation_length > 20:
             raise ValueError("correlation_length above 20 lattice constants is not supported "
                              "(the kernel sum grows as correlation_length^dimension)")
+        set_("zeeman", _checks.vector("zeeman", self.zeeman, 3))
+        _checks.choice("leads", self.leads, LEAD_KINDS)
         _checks.choice("spin_orbit", self.spin_orbit, SPIN_ORBIT_KINDS)
         _checks.choice("disorder_kind", self.disorder_kind, DISORDER_KINDS)
         if self.rashba != 0 and self.spin_orbit == "su2":
@@ -183,14 +219,15 @@ class StripModel:
                              "the SU(2) model has its own random spin-orbit hopping")
         if self.rashba != 0 and self.spin_orbit is None:
             set_("spin_orbit", "rashba")
-        coupled = self.spin_orbit is not None or self.exchange > 0
+        coupled = self.spin_orbit is not None or self.exchange > 0 or self.zeeman_strength > 0
         if self.spinful is None:
             set_("spinful", coupled)
         else:
             set_("spinful", _checks.boolean("spinful", self.spinful))
             if coupled and not self.spinful:
                 raise ValueError("spinful=False contradicts a spin coupling (spin_orbit="
-                                 f"{self.spin_orbit!r}, exchange={self.exchange}): drop "
+                                 f"{self.spin_orbit!r}, exchange={self.exchange}, zeeman="
+                                 f"{self.zeeman}): drop "
                                  "spinful, or write spinful=True")
         if self.height > 1 and self.spin_orbit == "rashba":
             raise ValueError("Rashba coupling is defined for 2D strips (height=1) only")
@@ -198,6 +235,7 @@ class StripModel:
             edge = 6.0
         else:
             edge = bands.rashba_band_edge(self.rashba) if self.spin_orbit == "rashba" else 4.0
+        edge += self.zeeman_strength
         if not abs(self.energy) < edge:
             raise ValueError(f"energy {self.energy} lies outside the clean band "
                              f"(-{edge:.6g}, {edge:.6g})")
@@ -217,9 +255,10 @@ class StripModel:
         ValueError
             Naming the lead band or the threshold, and what to change.
         """
-        if self.spin_orbit == "rashba" and self.rashba != 0:
+        if self.leads_have_rashba:
             return
-        problem = _lead_problem(self.width, self.height, self.energy, self.flux != 0)
+        zeeman = self.zeeman_strength if self.leads == "sample" else 0.0
+        problem = _lead_problem(self.width, self.height, self.energy, self.flux != 0, zeeman)
         if problem is not None:
             raise ValueError(problem)
 
@@ -233,8 +272,24 @@ class StripModel:
         degenerate species.  The spinless model is one species (1).  Kramers degeneracy of class AII
         is a different thing (a property of the transmission eigenvalues).
         """
-        spin_free = self.exchange == 0 and self.spin_orbit != "su2" and self.rashba == 0
+        spin_free = (self.exchange == 0 and self.spin_orbit != "su2" and self.rashba == 0
+                     and self.zeeman_strength == 0)
         return 2 if (self.spinful and spin_free) else 1
+
+    @property
+    def zeeman_strength(self) -> float:
+        """``|b|``, the magnitude of the Zeeman field (units of t)."""
+        return float(np.sqrt(sum(b * b for b in self.zeeman)))
+
+    @property
+    def leads_have_rashba(self) -> bool:
+        """True when the leads carry a non-zero Rashba coupling (``leads="sample"``)."""
+        return self.leads == "sample" and self.spin_orbit == "rashba" and self.rashba != 0
+
+    @property
+    def lead_zeeman(self) -> tuple:
+        """The Zeeman field of the leads: the sample's for ``leads="sample"``, else zero."""
+        return self.zeeman if self.leads == "sample" else (0.0, 0.0, 0.0)
 
     @property
     def dimension(self) -> int:

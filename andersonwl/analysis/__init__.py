@@ -5,7 +5,8 @@ ILP), ``wl_fits`` (fits of cusps), ``cusp`` (WL/WAL/none), ``dephasing``
 (dephasing laws, L_phi(T)), ``probe_series`` (L_phi against probe
 dephasing), ``beta`` (beta(g), perturbative beta), ``fss`` (finite-size
 scaling), ``transmission`` (Fano factor, Dorokhov density, universal
-conductance fluctuations, transport regime).
+conductance fluctuations, transport regime), ``spin`` (spin polarisation,
+spin relaxation fits, D'yakonov-Perel lengths).
 """
 
 from __future__ import annotations
@@ -22,6 +23,14 @@ from .dephasing import (
 )
 from .fss import ScalingFit, crossing_points, finite_size_scaling
 from .probe_series import ProbeSeriesFit, fit_probe_series
+from .spin import (
+                   DPEstimate,
+                   SpinRelaxationFit,
+                   dyakonov_perel,
+                   fit_spin_relaxation,
+                   polarization_of_means,
+                   spin_polarization,
+)
 from .stats import jackknife_error, reductions
 from .transmission import (
                            DiffusiveDepth,
@@ -45,4 +54,6 @@ __all__ = ["beta_function", "mean_free_path", "perturbative_beta", "classify_cus
            "fit_magnetoconductance", "fit_shared_alpha", "MODELS", "hln", "hln_so", "hln_y",
            "ilp", "model_delta_sigma", "DiffusiveDepth", "FanoResult", "UCFReport",
            "diffusive_depth", "dorokhov_density", "fano_factor", "transmission_histogram",
-           "ucf_report", "universal_variance"]
+           "ucf_report", "universal_variance", "DPEstimate", "SpinRelaxationFit",
+           "dyakonov_perel", "fit_spin_relaxation", "polarization_of_means",
+           "spin_polarization"]

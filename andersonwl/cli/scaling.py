@@ -34,12 +34,14 @@ def register(sub):
 
 
 def _model_of(ds, parameter_value=None, parameter=None):
-    from ..ensemble.experiment import _resolve_ties
+    from ..ensemble.experiment import VECTOR_FIELDS, _resolve_ties
     from ..models import StripModel
     exp = json.loads(ds.attrs["experiment"])
     fields = {}
     for k, v in exp["model"].items():
-        if isinstance(v, list):
+        if k in VECTOR_FIELDS:
+            v = v[0] if isinstance(v[0], list) else v
+        elif isinstance(v, list):
             v = ds[k].values[0].item() if k in ds.coords else v[0]
         fields[k] = None if v == "none" else v
     if parameter is not None and parameter_value is not None:

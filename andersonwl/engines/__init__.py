@@ -21,7 +21,8 @@ Conductance engines (:data:`ENGINES`, one contract, :mod:`.registry`):
 
 ``"auto"`` picks among them (:func:`choose_engine`).  Besides conductance:
 transfer matrices (:mod:`.transfer`, localization lengths, no leads),
-numerical symmetry classes (:mod:`.symmetry`) and the lead self-energies
+numerical symmetry classes (:mod:`.symmetry`), spin-resolved conductances
+and the labelled scattering matrix (:mod:`.spin`) and the lead self-energies
 (:mod:`.leads`).
 """
 
@@ -59,10 +60,21 @@ from .registry import (
     resolve_engine,
 )
 from .rgf import conductance_rgf, transmission_rgf
+from .spin import (
+    SPIN_ENGINES,
+    SPINS,
+    SpinScatteringMatrix,
+    spin_conductance_vs_length,
+    spin_conductances,
+    spin_polarization,
+    spin_scattering_matrix,
+)
 from .thermal import thermal_conductance
 
 __all__ = ["conductance", "compute_function", "thermal_conductance", "open_channels",
            "transmission_values", "TRANSMISSION_ENGINES",
+           "spin_conductances", "spin_conductance_vs_length", "spin_polarization",
+           "spin_scattering_matrix", "SpinScatteringMatrix", "SPINS", "SPIN_ENGINES",
            "scattering_matrix", "transmission_eigenvalues",
            "ENGINES", "AUTO", "Engine", "register", "engine_names", "get_engine",
            "choose_engine", "resolve_engine", "RGF_MAX_ORBITALS", "memory_estimate"]

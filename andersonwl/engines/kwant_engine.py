@@ -4,7 +4,7 @@ The engine provides the Kwant systems, their conductance, scattering matrices
 and lead modes.  A system is built and finalised once per geometry (size, orbitals,
 spin-orbit kind, disorder kind) and reused for every realisation and every
 parameter value: the realisation enters through Kwant's ``params``, whose
-names are ``seed, disorder, flux, rashba, exchange`` (see :func:`kwant_params`).
+names are ``seed, disorder, flux, rashba, exchange, zeeman`` (see :func:`kwant_params`).
 The value functions look their numbers up in :mod:`andersonwl.hamiltonian`,
 the same arrays the array-based engines use.
 """
@@ -22,7 +22,7 @@ import numpy as np
 from .. import _blas
 from .._checks import instance
 from .._random import check_seed
-from ..hamiltonian import Geometry, geometry_of, lead_arrays, sample_arrays
+from ..hamiltonian import NO_ZEEMAN, PAULI, Geometry, geometry_of, lead_arrays, sample_arrays
 from ..models import StripModel
 
 __all__ = ["make_system", "kwant_params", "PARAM_NAMES", "mumps_available", "SlowSolverWarning",
@@ -30,7 +30,7 @@ __all__ = ["make_system", "kwant_params", "PARAM_NAMES", "mumps_available", "Slo
            "open_channels"]
 
 #: The names of Kwant ``params`` of every andersonwl system.
-PARAM_NAMES = ("seed", "disorder", "flux", "rashba", "exchange")
+PARAM_NAMES = ("seed", "disorder", "flux", "rashba", "exchange", "zeeman")
 
 _warned_mumps = False
 
@@ -67,11 +67,11 @@ def kwant_params(model, seed: int = 0) -> dict:
     Returns
     -------
     dict
-        ``{"seed", "disorder", "flux", "rashba", "exchange"}``: the only names
-        the value functions of :func:`make_system` take.
+        ``{"seed", "disorder", "flux", "rashba", "exchange", "zeeman"}``: the
+        only names the value functions of :func:`make_system` take.
     """
     return dict(seed=check_seed(seed), disorder=model.disorder, flux=model.flux,
-                rashba=model.rashba, exchange=model.exchange)
+                rashba=model.rashba, exchange=model.exchange, zeeman=tuple(model.zeeman))
 
 
 def make_system(model) -> kwant.system.FiniteSystem:
@@ -90,29 +90,35 @@ def make_system(model) -> kwant.system.FiniteSystem:
 
 
 @functools.lru_cache(maxsize=8)
-def _finalized(geom: Geometry):
+def _finalized(geom: Geometry, conserved: tuple | None = None):
+    """The finalised Kwant system of ``geom`` (cached).
+
+    ``conserved`` (a unit vector n) gives its leads the conservation law
+    -n . sigma, so that Kwant's blocks are block 0 = spin up along n
+    (eigenvalue -1, sorted first), block 1 = spin down.
+    """
     n, shape = geom.norbs, geom.shape
     dim = len(shape)
     lat = kwant.lattice.general(np.eye(dim, dtype=int).tolist(), norbs=n, name="s")
     names = ("hop_x", "hop_y", "hop_z")[:dim]
 
-    def onsite(site, seed, disorder, flux, rashba, exchange):
-        return sample_arrays(geom, seed, disorder, flux, rashba, exchange).onsite[
+    def onsite(site, seed, disorder, flux, rashba, exchange, zeeman):
+        return sample_arrays(geom, seed, disorder, flux, rashba, exchange, zeeman).onsite[
             tuple(site.tag)]
 
     def sample_hopping(axis):
-        def hop(to, frm, seed, disorder, flux, rashba, exchange):
-            arrays = sample_arrays(geom, seed, disorder, flux, rashba, exchange)
+        def hop(to, frm, seed, disorder, flux, rashba, exchange, zeeman):
+            arrays = sample_arrays(geom, seed, disorder, flux, rashba, exchange, zeeman)
             return arrays[1 + axis][tuple(frm.tag)]
         hop.__name__ = names[axis]
         return hop
 
-    def lead_onsite(site, flux, rashba):
-        return lead_arrays(geom, flux, rashba).onsite[tuple(site.tag)[1:]]
+    def lead_onsite(site, flux, rashba, zeeman):
+        return lead_arrays(geom, flux, rashba, zeeman).onsite[tuple(site.tag)[1:]]
 
     def lead_hopping(axis):
-        def hop(to, frm, flux, rashba):
-            return lead_arrays(geom, flux, rashba)[1 + axis][tuple(frm.tag)[1:]]
+        def hop(to, frm, flux, rashba, zeeman):
+            return lead_arrays(geom, flux, rashba, zeeman)[1 + axis][tuple(frm.tag)[1:]]
         hop.__name__ = "lead_" + names[axis]
         return hop
 
@@ -121,7 +127,11 @@ def _finalized(geom: Geometry):
 
     syst = kwant.Builder()
     syst[(lat(*tag) for tag in itertools.product(*map(range, shape)))] = onsite
-    lead = kwant.Builder(kwant.TranslationalSymmetry(tuple(-v for v in unit(0))))
+    law = None
+    if conserved is not None:
+        law = -sum(c * s for c, s in zip(conserved, PAULI[1:]))
+    lead = kwant.Builder(kwant.TranslationalSymmetry(tuple(-v for v in unit(0))),
+                         conservation_law=law)
     lead[(lat(0, *tag) for tag in itertools.product(*map(range, shape[1:])))] = lead_onsite
     for axis in range(dim):
         kind = kwant.builder.HoppingKind(unit(axis), lat, lat)
@@ -133,19 +143,25 @@ def _finalized(geom: Geometry):
 
 
 @functools.lru_cache(maxsize=16)
-def precalculated(geom: Geometry, energy: float, flux: float, rashba: float):
+def precalculated(geom: Geometry, energy: float, flux: float, rashba: float,
+                  zeeman: tuple = NO_ZEEMAN, conserved: tuple | None = None):
     """The finalised system with lead modes computed once at ``energy`` (cached)."""
-    return _finalized(geom).precalculate(energy, params=dict(flux=flux, rashba=rashba),
-                                         what="modes")
+    return _finalized(geom, conserved).precalculate(
+        energy, params=dict(flux=flux, rashba=rashba, zeeman=zeeman), what="modes")
 
 
-def _smatrix(model, seed, *, full=False):
+def _precalculated(model, conserved=None):
+    return precalculated(geometry_of(model), model.energy, model.flux, model.rashba,
+                         tuple(model.zeeman), conserved)
+
+
+def _smatrix(model, seed, *, full=False, conserved=None):
     instance("model", model, StripModel)
     if model.dephasing > 0:
         raise ValueError("the scattering matrix is defined for coherent transport: "
                          "dephasing must be 0")
     seed = check_seed(seed)
-    psyst = precalculated(geometry_of(model), model.energy, model.flux, model.rashba)
+    psyst = _precalculated(model, conserved)
     params = kwant_params(model, seed)
     if full:
         return kwant.smatrix(psyst, model.energy, params=params)
@@ -189,7 +205,33 @@ def open_channels(model: StripModel) -> int:
     the contact resistance 1/N of the two-terminal g.
     """
     instance("model", model, StripModel)
-    psyst = precalculated(geometry_of(model), model.energy, model.flux, model.rashba)
-    modes = psyst.leads[0].modes(model.energy, params=dict(flux=model.flux,
-                                                           rashba=model.rashba))
+    psyst = _precalculated(model)
+    modes = psyst.leads[0].modes(model.energy, params=dict(flux=model.flux, rashba=model.rashba,
+                                                           zeeman=tuple(model.zeeman)))
     return int(modes[0].velocities.size // 2)
+
+
+def kwant_spin_conductances(model: StripModel, seed: int, axis: tuple) -> np.ndarray:
+    """g[s_out, s_in] from lead 0 to lead 1 by Kwant, spin along the unit vector ``axis``.
+
+    The leads carry the conservation law -axis . sigma (:func:`_finalized`), so
+    Kwant's block 0 is spin up and block 1 spin down along ``axis``; the
+    caller (:func:`andersonwl.engines.spin.spin_conductances`) has checked that
+    the leads conserve that spin.
+    """
+    _warn_without_mumps()
+    sm = _smatrix(model, seed, conserved=tuple(axis))
+    return np.array([[sm.transmission((1, so), (0, si)) for si in (0, 1)] for so in (0, 1)])
+
+
+@_blas.limited
+def spin_smatrix_blocks(model: StripModel, seed: int, axis: tuple) -> dict:
+    """Kwant's full scattering matrix split into blocks {(lead_out, s_out, lead_in, s_in): S}.
+
+    Leads 0 (left) and 1 (right), spins 0 = up and 1 = down along ``axis``;
+    each block has one row per outgoing and one column per incoming mode of
+    that lead and spin, in Kwant's mode order.
+    """
+    sm = _smatrix(model, seed, full=True, conserved=tuple(axis))
+    return {(lo, so, li, si): np.asarray(sm.submatrix((lo, so), (li, si)))
+            for lo in (0, 1) for so in (0, 1) for li in (0, 1) for si in (0, 1)}

@@ -3,7 +3,7 @@
 Computed from :func:`andersonwl.hamiltonian.lead_arrays` (the same blocks the
 Kwant builder uses) with Kwant's stabilised mode decomposition
 (:func:`kwant.physics.modes`), and cached per (cross-section, orbitals,
-spin-orbit kind, energy, flux, rashba), like
+spin-orbit kind, lead kind, energy, flux, rashba, zeeman), like
 :func:`andersonwl.engines.kwant_engine.precalculated`.  Also the dense slice layout shared
 by the array engines.
 
@@ -31,7 +31,7 @@ import numpy as np
 import scipy.linalg as la
 from kwant.physics import modes as _kwant_modes
 
-from ..hamiltonian import Geometry, geometry_of, lead_arrays
+from ..hamiltonian import NO_ZEEMAN, Geometry, geometry_of, lead_arrays
 
 __all__ = ["LeadData", "lead_data", "lead_geometry", "SliceLayout", "slice_layout",
            "slice_values", "slice_hamiltonian", "block_diag_dense", "as_blocks",
@@ -187,15 +187,15 @@ def _nbytes(data: LeadData) -> int:
                                   data.gamma_right_sqrt, data.hop))
 
 
-def _lead_data(geom: Geometry, energy, flux, rashba) -> LeadData:
+def _lead_data(geom: Geometry, energy, flux, rashba, zeeman=NO_ZEEMAN) -> LeadData:
     """Cached :func:`_compute_lead_data` (at most :data:`LEAD_CACHE_BYTES`)."""
-    key = (geom, energy, flux, rashba)
+    key = (geom, energy, flux, rashba, zeeman)
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
         if hit is not None:
             _CACHE.move_to_end(key)
             return hit
-    data = _compute_lead_data(geom, energy, flux, rashba)
+    data = _compute_lead_data(geom, energy, flux, rashba, zeeman)
     with _CACHE_LOCK:
         _CACHE[key] = data
         total = sum(_nbytes(d) for d in _CACHE.values())
@@ -211,8 +211,8 @@ def clear_lead_cache() -> None:
         _CACHE.clear()
 
 
-def _compute_lead_data(geom: Geometry, energy, flux, rashba) -> LeadData:
-    arrays = lead_arrays(geom, flux, rashba)
+def _compute_lead_data(geom: Geometry, energy, flux, rashba, zeeman=NO_ZEEMAN) -> LeadData:
+    arrays = lead_arrays(geom, flux, rashba, zeeman)
     k = geom.norbs
     h0 = slice_hamiltonian(arrays, k)
     h0 -= energy * np.eye(h0.shape[0])
@@ -244,4 +244,4 @@ def lead_geometry(model) -> Geometry:
 def lead_data(model) -> LeadData:
     """Cached :class:`LeadData` of ``model``'s leads at ``model.energy``."""
     return _lead_data(lead_geometry(model), float(model.energy), float(model.flux),
-                      float(model.rashba))
+                      float(model.rashba), tuple(model.zeeman))

@@ -52,7 +52,7 @@ from ..models import StripModel
 from .leads import as_blocks, cross_section, lead_data, slice_layout, slice_values, transverse_hops
 
 __all__ = ["conductance_rgf", "conductance_vs_length", "conductance_vs_energy",
-           "transmission_rgf"]
+           "transmission_rgf", "spin_conductances_rgf"]
 
 
 def _check_model(model):
@@ -176,7 +176,13 @@ class _Prepared:
             self.onsite, self.hops = sample.onsite, transverse_hops(sample)
 
 
-def _sweep(sample, leads, energy, norbs, stops, *, gauge=True, eigenvalues=False):
+def _project(a, proj):
+    """``(1 kron P) a`` for a per-site 2 x 2 block ``proj`` and ``a`` of shape (n, m)."""
+    return np.matmul(proj, a.reshape(-1, 2, a.shape[1])).reshape(a.shape)
+
+
+def _sweep(sample, leads, energy, norbs, stops, *, gauge=True, eigenvalues=False,
+           spin=None):
     """Run the recursion over all columns of ``sample``; g at each prefix length in ``stops``.
 
     ``sample`` is the model's arrays or a :class:`_Prepared` of them.  With
@@ -186,6 +192,10 @@ def _sweep(sample, leads, energy, norbs, stops, *, gauge=True, eigenvalues=False
     proportional to unitaries, and to test the gauge).  With ``eigenvalues``
     the value at each stop is the array of transmission eigenvalues (the
     squared singular values of B^dagger X, sorted descending) instead of g.
+    With ``spin`` (projectors P_up, P_down on one site's spin, shape (2, 2, 2);
+    spin-conserving leads) the value is the (2, 2) array g[s_out, s_in] =
+    Tr[P_out Gamma_R P_out G P_in Gamma_L P_in G^dagger]: the injected block
+    carries (P_up A, P_down A) side by side.
     """
     stops = set(int(s) for s in stops)
     prep = sample if isinstance(sample, _Prepared) else _Prepared(sample, norbs, gauge)
@@ -199,7 +209,11 @@ def _sweep(sample, leads, energy, norbs, stops, *, gauge=True, eigenvalues=False
     sigma = leads.sigma_left                            # column 0: W_0 = 1
     rhs = np.array(leads.gamma_left_sqrt)              # V_{x-1} X_{x-1}; A for x = 0
     if rhs.shape[1] == 0:
-        return {s: (np.zeros(0) if eigenvalues else 0.0) for s in stops}
+        empty = np.zeros((2, 2)) if spin is not None else (np.zeros(0) if eigenvalues else 0.0)
+        return {s: empty for s in stops}
+    m_in = rhs.shape[1]
+    if spin is not None:
+        rhs = np.hstack([_project(rhs, p) for p in spin])
     for x in range(L):
         m = np.negative(sigma)                          # E - H_x - Sigma_x
         m.reshape(-1)[idx] += vals[x]
@@ -209,12 +223,21 @@ def _sweep(sample, leads, energy, norbs, stops, *, gauge=True, eigenvalues=False
             if rot is not None and not identity[x]:     # right lead in the column gauge
                 sigma_r = _block_transform(sigma_r, w[x], w[x])
                 b = _block_transform_rows(b, w[x])
+            if spin is not None:                        # B_out = P_out B, then the gauge
+                b = np.array(leads.gamma_right_sqrt)
+                bs = [_project(b, p) for p in spin]
+                if rot is not None and not identity[x]:
+                    bs = [_block_transform_rows(bb, w[x]) for bb in bs]
             xf = _solve(np.subtract(m, sigma_r, out=m) if last else m - sigma_r, rhs)
-            t = b.conj().T @ xf                         # the transmission matrix, up to unitaries
-            if eigenvalues:
+            if spin is not None:
+                out[x + 1] = np.array([[float(np.sum(np.abs(
+                    bo.conj().T @ xf[:, i * m_in:(i + 1) * m_in]) ** 2)) for i in range(2)]
+                    for bo in bs])
+            elif eigenvalues:
+                t = b.conj().T @ xf                     # the transmission matrix, up to unitaries
                 out[x + 1] = np.linalg.svd(t, compute_uv=False) ** 2
             else:
-                out[x + 1] = float(np.sum(np.abs(t) ** 2))
+                out[x + 1] = float(np.sum(np.abs(b.conj().T @ xf) ** 2))
             if last:
                 break
         g = _inv(m)
@@ -287,6 +310,49 @@ def _check_lengths(lengths, max_length):
     if np.unique(out).size != out.size:
         raise ValueError(f"lengths must not repeat, got {out.tolist()}")
     return out
+
+
+@_blas.limited
+def spin_conductances_rgf(model: StripModel, seed: int = 0, projectors=None,
+                          lengths=None) -> np.ndarray:
+    """Spin-resolved conductances g[s_out, s_in] of one realisation, by RGF.
+
+    Parameters
+    ----------
+    model : StripModel
+        Spinful, with spin-conserving leads along the axis of ``projectors``
+        (checked by :func:`andersonwl.engines.spin.spin_conductances`, the
+        public entry point).
+    seed : int
+    projectors : (2, 2, 2) array
+        P_up, P_down of the spin axis (:func:`andersonwl.engines.spin.spin_projectors`).
+    lengths : sequence of int, optional
+        Prefix lengths, as in :func:`conductance_vs_length`; default: the
+        model's length only.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (2, 2) (or (len(lengths), 2, 2)): ``g[s_out, s_in]`` with index
+        0 = up, 1 = down along the axis; the sum of the four is g.
+
+    Notes
+    -----
+    For leads whose Hamiltonian commutes with the spin projectors,
+    Gamma_L = sum_s P_s Gamma_L P_s, and the spin-resolved Landauer formula is
+    g_{s's} = Tr[P_s' Gamma_R P_s' G^r P_s Gamma_L P_s G^a] (Fisher and Lee,
+    PRB 23, 6851 (1981), projected on spin; see e.g. Nikolic and Souma,
+    PRB 71, 195328 (2005)).  The recursion carries X = G (P_up A, P_down A),
+    twice the injected block of :func:`conductance_rgf`.
+    """
+    _check_model(model)
+    single = lengths is None
+    lengths = _check_lengths([model.length] if single else lengths, model.length)
+    sample, _ = model_arrays(model.replace(length=int(lengths.max())), check_seed(seed))
+    g = _sweep(sample, lead_data(model), model.energy, model.norbs, lengths,
+               spin=np.asarray(projectors))
+    out = np.array([g[int(s)] for s in lengths])
+    return out[0] if single else out
 
 
 @_blas.limited

@@ -127,7 +127,7 @@ def find_symmetries(model, seed: int = 0, *, patch: int = 10) -> dict:
     sub = geom._replace(length=min(geom.length, side), width=min(geom.width, side),
                         height=min(geom.height, side))
     arrays = sample_arrays(sub, seed, model.disorder, model.flux, model.rashba,
-                           model.exchange)
+                           model.exchange, model.zeeman)
     blocks, nsites, n = _blocks_from_arrays(arrays, sub.shape)
     comm = _null_space(blocks, nsites, n, antiunitary=False)
     info = {"unitary": len(comm)}

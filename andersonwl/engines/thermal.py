@@ -186,8 +186,9 @@ def window(model: StripModel, temperature: float | None = None) -> tuple[float, 
     """
     T = model.temperature if temperature is None else temperature
     mu = model.energy
-    edge = (bands.lead_band_edge(model.width, model.height) if model.spin_orbit != "rashba"
-            else bands.rashba_band_edge(model.rashba))
+    edge = (bands.rashba_band_edge(model.rashba) if model.leads_have_rashba
+            else bands.lead_band_edge(model.width, model.height))
+    edge += math.sqrt(sum(b * b for b in model.lead_zeeman))
     X = min(T * math.log(2 / TAIL), (edge - abs(mu)) * (1 - 1e-6))
     tail = 2 / (1 + math.exp(X / T)) if X > 0 else 1.0
     if tail > WINDOW_TAIL:
@@ -199,10 +200,16 @@ def window(model: StripModel, temperature: float | None = None) -> tuple[float, 
 
 
 def _breakpoints(model, lo, hi):
-    """The lead thresholds inside (lo, hi), mapped later to u; plain leads only."""
-    if model.flux != 0 or (model.spin_orbit == "rashba" and model.rashba != 0):
+    """The lead thresholds inside (lo, hi), mapped later to u; plain leads only.
+
+    A lead Zeeman field ``b`` shifts the two spin subbands by -+``|b|``.
+    """
+    if model.flux != 0 or model.leads_have_rashba:
         return np.zeros(0)
     edges = bands.subband_thresholds(model.width, model.height)
+    b = math.sqrt(sum(c * c for c in model.lead_zeeman))
+    if b:
+        edges = np.sort(np.concatenate([edges - b, edges + b]))
     return edges[(edges > lo) & (edges < hi)]
 
 

@@ -243,7 +243,8 @@ def _iterate(model, seed, periodic, max_length, chunk=None):
         q = min(q, remaining)
         ncols = (min(chunk, remaining) // q) * q
         arrays = column_arrays(geom, seed, model.disorder, model.flux, model.rashba,
-                               model.exchange, x0, x0 + ncols, periodic=periodic)
+                               model.exchange, x0, x0 + ncols, periodic=periodic,
+                               zeeman=model.zeeman)
         ops, prev_hop = _column_operators(arrays, prev_hop, model.energy, k, cell, periodic)
         (_advance_dense if dense else _advance_sparse)(prod, ops, q, cell)
         x0 += ncols

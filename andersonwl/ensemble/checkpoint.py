@@ -15,7 +15,8 @@ Layout of the checkpoint of ``RESULT.nc``::
                                      START <= r < STOP: a JSON header line (format,
                                      fingerprint, key, count, SHA-256 of the payload;
                                      width when each row also holds transmission
-                                     eigenvalues), then the float64 values
+                                     eigenvalues or the four spin-resolved g),
+                                     then the float64 values
                                      (little-endian, row by row)
         damaged/                     chunks that failed verification, set aside
         .*.tmp                       files being written (removed on resume)
@@ -74,7 +75,8 @@ def _chunk_bytes(key, values, fingerprint) -> bytes:
     return json.dumps(header, sort_keys=True).encode() + b"\n" + payload
 
 
-def _parse_chunk(data: bytes, key, fingerprint, width: int = 1) -> np.ndarray:
+def _parse_chunk(data: bytes, key, fingerprint, width: int = 1,
+                 extra: str | None = None) -> np.ndarray:
     """The values of a chunk file, or ValueError saying what does not verify."""
     head, sep, payload = data.partition(b"\n")
     if not sep:
@@ -103,6 +105,13 @@ def _parse_chunk(data: bytes, key, fingerprint, width: int = 1) -> np.ndarray:
     if width == 1:
         return values
     values = values.reshape(count, width)
+    if extra == "spin":
+        gs = values[:, 1:]
+        if (not np.all(np.isfinite(gs)) or np.any(gs < -1e-12)
+                or not np.allclose(gs.sum(axis=1), g, rtol=1e-9, atol=1e-12)):
+            raise ValueError("values that are not spin-resolved conductances (negative, NaN, "
+                             "or not summing to g)")
+        return values
     tau = values[:, 1:]
     if np.any(np.isinf(tau)) or np.any(tau < 0) or np.any(tau > 1 + 1e-9):
         raise ValueError("values that are not transmission eigenvalues (outside [0, 1])")
@@ -117,10 +126,11 @@ class Checkpoint:
     manager, or call :meth:`close` on every exit path.
     """
 
-    def __init__(self, directory, fingerprint: str, width: int = 1):
+    def __init__(self, directory, fingerprint: str, width: int = 1, extra: str | None = None):
         self.directory = Path(directory)
         self.fingerprint = fingerprint
         self.width = width          # values per realisation (1 + transmission eigenvalues)
+        self.extra = extra          # what follows g: "transmission", "spin" or None
         self._lock = None
         self.damaged: list[str] = []
 
@@ -258,7 +268,8 @@ class Checkpoint:
                     raise ValueError("a chunk of an older format, without a checksum")
                 if valid_keys is not None and key not in valid_keys:
                     raise ValueError("not a chunk of this experiment's plan")
-                out[key] = _parse_chunk(path.read_bytes(), key, self.fingerprint, self.width)
+                out[key] = _parse_chunk(path.read_bytes(), key, self.fingerprint, self.width,
+                                        self.extra)
             except ValueError as exc:
                 self._set_aside(path, str(exc))
         return out

@@ -22,22 +22,32 @@ import numpy as np
 from .. import _blas, _checks
 
 __all__ = ["compute_chunk", "local_pool", "SerialExecutor", "dask_client", "is_dask_client",
-           "BLAS_VARS", "single_blas_thread_env"]
+           "BLAS_VARS", "single_blas_thread_env", "map_tasks"]
 
 #: Environment variables that fix the number of BLAS / OpenMP threads.
 BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @_blas.limited
-def compute_chunk(model, seeds: tuple, engine: str, transmission: int = 0) -> np.ndarray:
+def compute_chunk(model, seeds: tuple, engine: str, transmission: int = 0,
+                  spin: str | None = None) -> np.ndarray:
     """Conductances g of the realisations ``seeds`` of ``model`` by ``engine``.
 
     A pure function of its arguments: the same call gives the same bits on
     any worker and in-process (it runs with one BLAS thread, :mod:`andersonwl._blas`).
     With ``transmission = K > 0`` each row is (g, tau_1, ..., tau_K): the K
     largest transmission eigenvalues, NaN beyond the open channels, and g
-    their full sum.
+    their full sum.  With ``spin`` (an axis) each row is (g, g_uu, g_ud, g_du,
+    g_dd), g the sum of the four.
     """
+    if spin:
+        from ..engines.spin import spin_conductances
+        out = np.empty((len(seeds), 5))
+        for r, seed in enumerate(seeds):
+            gs = spin_conductances(model, int(seed), axis=spin, engine=engine)
+            out[r, 0] = float(np.sum(gs))
+            out[r, 1:] = np.ravel(gs)
+        return out
     if transmission:
         from ..engines import transmission_values
         out = np.full((len(seeds), 1 + transmission), np.nan)
@@ -271,3 +281,25 @@ def _connect(client_class, address: str, timeout: float):
                            + (f" ({type(cause).__name__}: {cause})" if cause else "")
                            + ": check the address, or use --scheduler local-dask") from None
     return result["client"]
+
+
+def map_tasks(fn, tasks, *, executor=None, workers: int | None = None) -> list:
+    """``[fn(*task) for task in tasks]``, computed on ``executor`` or a local pool.
+
+    For the simulations that are not grid ensembles (transmission statistics,
+    length scans): ``executor`` is any :class:`concurrent.futures.Executor` or a
+    Dask client; by default a local pool of ``workers`` processes (default:
+    one per core, at most one per task; one BLAS thread each), in-process for
+    one worker.  Results come back in the order of ``tasks``.
+    """
+    nworkers = min(workers or os.cpu_count() or 1, max(len(tasks), 1))
+    if executor is not None:
+        pool = executor.get_executor() if is_dask_client(executor) else executor
+        if not isinstance(pool, cf.Executor):
+            raise TypeError("executor must be a concurrent.futures.Executor or a Dask Client")
+    with contextlib.ExitStack() as stack:
+        if executor is None:
+            pool = (SerialExecutor() if nworkers == 1
+                    else stack.enter_context(local_pool(nworkers)))
+        futures = [pool.submit(fn, *task) for task in tasks]
+        return [f.result() for f in futures]

@@ -19,7 +19,11 @@ Schema
     one-element list) becomes a dimension of the result, in the order of the
     model's fields; scalar fields are not dimensions.  TOML has no null:
     write ``spin_orbit = "none"`` for ``spin_orbit=None``.  Lists must be
-    non-empty, flat and free of duplicates.  Size ladders: ``width =
+    non-empty, flat and free of duplicates.  Vector fields (``zeeman``,
+    three numbers) are one value as a flat list (``zeeman = [0, 0, 0.1]``)
+    and a sweep as a list of such lists (``zeeman = [[0, 0, 0], [0, 0,
+    0.1]]``); a swept vector's coordinate is its text (``"0,0,0.1"``), with
+    the numbers in the coordinate ``zeeman_vector`` (zeeman, xyz).  Size ladders: ``width =
     "length"`` ties the width to the length of each grid point (L x L
     squares, the ``length`` dimension is the size), and ``height = "length"``
     or ``height = "width"`` makes cubes or bars of square cross-section.
@@ -64,6 +68,14 @@ Schema
         (*swept, realization, channel), NaN beyond the open channels; the
         conductance is then their full sum.  Coherent engines only (``rgf``,
         ``kwant``), at temperature 0.
+    ``spin``
+        ``"z"``, ``"x"`` or ``"y"``: also keep the spin-resolved conductances
+        g[s_out, s_in] of every realisation along that axis (dataset variable
+        ``spin_conductance`` (*swept, realization, spin_out, spin_in), up
+        first, :func:`andersonwl.engines.spin_conductances`), with the spin
+        polarisation P of each grid point.  Spinful models with
+        spin-conserving leads (``leads = "normal"`` for Rashba samples), on
+        ``rgf`` or ``kwant``, at temperature 0; not with ``transmission``.
 
 Examples
 --------
@@ -126,7 +138,9 @@ TABLES = ("model", "ensemble", "run")
 ENSEMBLE_KEYS = ("seed", "realizations", "rel_stderr", "min_realizations", "max_realizations",
                  "batch")
 #: Keys of the ``[run]`` table.
-RUN_KEYS = ("engine", "workers", "chunk", "transmission")
+RUN_KEYS = ("engine", "workers", "chunk", "transmission", "spin")
+#: Values of ``[run] spin``.
+SPIN_AXES = ("x", "y", "z")
 #: Smallest automatic number of realisations per task (see :func:`auto_chunk`).
 DEFAULT_CHUNK = 10
 
@@ -207,6 +221,8 @@ class Experiment:
         None: :func:`auto_chunk` (resolved at construction).
     transmission : int
         Transmission eigenvalues kept per realisation (0: none).
+    spin : str or None
+        Axis of the spin-resolved conductances kept per realisation (None: none).
     """
 
     model: Mapping[str, Any]
@@ -221,6 +237,17 @@ class Experiment:
     workers: int | None = None
     chunk: int = DEFAULT_CHUNK
     transmission: int = 0
+    spin: str | None = None
+
+    @property
+    def row_width(self) -> int:
+        """Values stored per realisation: g, then K eigenvalues or the 4 g[s_out, s_in]."""
+        return 1 + self.transmission + (4 if self.spin else 0)
+
+    @property
+    def extra(self) -> str | None:
+        """What follows g in a row: "transmission", "spin" or None."""
+        return "transmission" if self.transmission else ("spin" if self.spin else None)
 
     def __post_init__(self):
         if self.chunk is None:
@@ -288,7 +315,10 @@ class Experiment:
     # -- serialisation --------------------------------------------------
     def as_dict(self) -> dict:
         """The experiment as a dictionary of the TOML shape (JSON-able; None kept as None)."""
-        model = {k: (list(v) if k in self.swept else v) for k, v in self.model.items()}
+        def plain(k, v):               # vector fields as lists, as TOML and JSON hold them
+            return list(v) if k in VECTOR_FIELDS else v
+        model = {k: ([plain(k, x) for x in v] if k in self.swept else plain(k, v))
+                 for k, v in self.model.items()}
         ens = {"seed": self.seed}
         if self.realizations is not None:
             ens["realizations"] = self.realizations
@@ -298,6 +328,8 @@ class Experiment:
         run = {"engine": self.engine, "chunk": self.chunk}
         if self.transmission:
             run["transmission"] = self.transmission
+        if self.spin:
+            run["spin"] = self.spin
         if self.workers is not None:
             run["workers"] = self.workers
         return {"model": model, "ensemble": ens, "run": run}
@@ -313,6 +345,11 @@ class Experiment:
         """
         d = self.as_dict()
         d["run"].pop("workers", None)
+        for name, default in LATE_FIELDS.items():
+            value = d["model"].get(name)
+            if name not in self.swept and value == (list(default) if isinstance(default, tuple)
+                                                    else default):
+                d["model"].pop(name, None)
         d["swept"] = list(self.swept)
         text = json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False)
         return hashlib.sha256(text.encode()).hexdigest()
@@ -367,6 +404,27 @@ def _table(data, name, where, required):
     return table
 
 
+#: model fields whose value is a vector of this many numbers
+VECTOR_FIELDS = {"zeeman": 3}
+#: model fields added after the checkpoint format was fixed: left out of the
+#: fingerprint at their default, so that runs started before they existed resume
+LATE_FIELDS = {"zeeman": (0.0, 0.0, 0.0), "leads": "sample"}
+
+
+def _vector(where, name, value):
+    """A vector field's value: (value, swept) from a flat list or a list of lists."""
+    n = VECTOR_FIELDS[name]
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ExperimentError(f"{where} [model] {name}: {n} numbers (a list), or a list of "
+                              f"such lists to sweep it, got {value!r}")
+    if all(isinstance(v, (list, tuple, np.ndarray)) for v in value):
+        return tuple(_checked(_checks.vector, f"{where} [model] {name}", list(v), n)
+                     for v in value), True
+    return _checked(_checks.vector, f"{where} [model] {name}", list(value), n), False
+
+
 #: sizes that may be tied to another size of the same grid point (size ladders)
 TIES = {"width": ("length",), "height": ("length", "width")}
 
@@ -395,6 +453,11 @@ def _parse_model(table, where):
             model[name] = f.default
             continue
         value = table[name]
+        if name in VECTOR_FIELDS:
+            model[name], sweep = _vector(where, name, value)
+            if sweep:
+                swept.append(name)
+            continue
         if isinstance(value, str) and name in TIES:
             if value not in TIES[name]:
                 raise ExperimentError(f"{where} [model] {name}: a size is an integer, a list "
@@ -521,6 +584,15 @@ def _parse_run(table, where):
         out["workers"] = _integer(f"{w} workers", _plain(table["workers"]), 1)
     if "transmission" in table:
         out["transmission"] = _integer(f"{w} transmission", _plain(table["transmission"]), 0)
+    if "spin" in table:
+        spin = _plain(table["spin"])
+        if spin not in SPIN_AXES:
+            raise ExperimentError(f"{w} spin: the spin axis, one of {', '.join(SPIN_AXES)}, "
+                                  f"got {spin!r}")
+        out["spin"] = spin
+        if out.get("transmission"):
+            raise ExperimentError(f"{w}: spin and transmission cannot be kept together "
+                                  "(run one experiment for each)")
     if "chunk" in table:
         out["chunk"] = _integer(f"{w} chunk", _plain(table["chunk"]), 1)
     else:
@@ -561,8 +633,25 @@ def load_experiment(source) -> Experiment:
     _check_values(model, swept, where, run["engine"])
     exp = Experiment(model=model, swept=swept, **ens, **run)
     _check_transmission(exp, where)
+    _check_spin(exp, where)
     _check_resources(exp, where)
     return exp
+
+
+def _check_spin(exp: Experiment, where: str) -> None:
+    """``[run] spin`` needs spin-conserving leads, coherent transport, rgf or kwant."""
+    from ..engines.spin import SPIN_ENGINES, check_spin_resolved
+    if not exp.spin:
+        return
+    for point, m, engine in zip(exp.points(), exp.models(), exp.engines()):
+        try:
+            check_spin_resolved(m, exp.spin)
+            if engine not in SPIN_ENGINES:
+                raise ValueError(f"the {engine} engine gives no spin-resolved conductances "
+                                 f"(use {' or '.join(SPIN_ENGINES)})")
+        except ValueError as exc:
+            at = ", ".join(f"{k}={point[k]!r}" for k in exp.swept) or "-"
+            raise ExperimentError(f"{where} [run] spin at the grid point ({at}): {exc}") from None
 
 
 def _check_transmission(exp: Experiment, where: str) -> None:
@@ -621,7 +710,7 @@ def _check_resources(exp: Experiment, where: str) -> None:
     per run: the results, 8 bytes per realisation and grid point, three times over.
     """
     from ..engines import memory_estimate
-    results = 24 * exp.n_points * exp.max_count * (1 + exp.transmission)
+    results = 24 * exp.n_points * exp.max_count * exp.row_width
     if results > MEMORY_LIMIT:
         raise ExperimentError(
             f"{where}: {exp.n_points} grid points x {exp.max_count} realisations need about "
@@ -657,7 +746,8 @@ def sweep_experiment(model: StripModel, *, realizations: int, seed: int, engine:
     for name, values in sweeps.items():
         if name not in fields:
             raise _checks.unknown_key("sweep_experiment", name, fields)
-        values = tuple(_plain(v) for v in values)
+        values = tuple(tuple(float(c) for c in v) if name in VECTOR_FIELDS else _plain(v)
+                       for v in values)
         if not values:
             raise ValueError(f"sweep_experiment: empty sweep of {name}")
         fields[name] = values

@@ -14,6 +14,10 @@ returns an :class:`xarray.Dataset`:
 ``mean``, ``std``, ``stderr``, ``var``, ``mean_log``
     Mean, standard deviation (ddof=1), standard error of the mean, variance
     (ddof=1) and mean of ln g over the realisations used (NaN skipped).
+``spin_conductance`` (*swept fields, realization, spin_out, spin_in)
+    With ``[run] spin = axis``: g[s_out, s_in] of each realisation (up
+    first), with ``spin_mean``, ``spin_stderr`` and the polarisation of the
+    means ``spin_polarization`` (jackknife ``spin_polarization_stderr``).
 ``transmission`` (*swept fields, realization, channel)
     With ``[run] transmission = K``: the K largest transmission eigenvalues of
     each realisation, largest first, NaN beyond the open channels; then g is
@@ -69,6 +73,7 @@ import numpy as np
 
 from .. import _checks
 from .._random import SEED_STREAM
+from ..analysis.spin import polarization_of_means
 from ..analysis.stats import reductions
 from ..io import atomic_write_netcdf, remove_stale_temporaries
 from .checkpoint import Checkpoint, CheckpointError, parts_dir
@@ -95,6 +100,12 @@ VARIABLES = {
     "mean_log": ("1", "mean of ln g"),
     "transmission": ("1", "largest transmission eigenvalues of t^dagger t, largest first "
                           "(with [run] transmission)"),
+    "spin_conductance": ("e^2/h", "spin-resolved conductance g[s_out, s_in], left lead s_in "
+                                  "to right lead s_out (with [run] spin)"),
+    "spin_mean": ("e^2/h", "mean of g[s_out, s_in]"),
+    "spin_stderr": ("e^2/h", "standard error of the mean of g[s_out, s_in]"),
+    "spin_polarization": ("1", "P = [(g_uu + g_dd) - (g_ud + g_du)] / g of the means"),
+    "spin_polarization_stderr": ("1", "jackknife standard error of spin_polarization"),
 }
 
 
@@ -103,6 +114,8 @@ def _now() -> str:
 
 
 def _coord_values(values):
+    if values and isinstance(values[0], tuple):           # a vector field: its text
+        return np.array([",".join(f"{c:g}" for c in v) for v in values])
     return np.array(["none" if v is None else v for v in values])
 
 
@@ -110,7 +123,7 @@ def _dataset(exp: Experiment, plan: Plan, attrs: dict):
     import xarray as xr
     nmax = max(plan.count)
     shape = exp.grid_shape
-    width = 1 + exp.transmission
+    width = exp.row_width
     rows = np.full((len(plan.points), nmax, width), np.nan)
     for p, n in enumerate(plan.count):
         rows[p, :n] = plan.series(p, n).reshape(n, width)
@@ -120,9 +133,16 @@ def _dataset(exp: Experiment, plan: Plan, attrs: dict):
     coords = {k: _coord_values(v) for k, v in exp.coords().items()}
     coords["realization"] = np.arange(nmax)
     coords["seed"] = ("realization", plan.seeds[:nmax])
+    vectors = False
     for k, v in exp.model.items():
-        if k not in exp.swept:
+        if k not in exp.swept and isinstance(v, tuple):     # a fixed vector (zeeman)
+            coords[k], vectors = ("xyz", np.array(v, dtype=float)), True
+        elif k not in exp.swept:
             coords[k] = "none" if v is None else v
+        elif isinstance(v[0], tuple):                        # a swept vector
+            coords[k + "_vector"], vectors = ((k, "xyz"), np.array(v, dtype=float)), True
+    if vectors:
+        coords["xyz"] = np.array(["x", "y", "z"])
     coords["spinful"] = int(plan.models[0].spinful)     # one spin content (validated)
     data = {"conductance": ((*dims, "realization"), g),
             "engine": (dims, np.array(plan.engines).reshape(shape))}
@@ -131,6 +151,20 @@ def _dataset(exp: Experiment, plan: Plan, attrs: dict):
         data["transmission"] = ((*dims, "realization", "channel"),
                                 rows[..., 1:].reshape(*shape, nmax, exp.transmission))
         coords["channel"] = np.arange(exp.transmission)
+    if exp.spin:
+        gs = rows[..., 1:5].reshape(*shape, nmax, 2, 2)
+        data["spin_conductance"] = ((*dims, "realization", "spin_out", "spin_in"), gs)
+        coords["spin_out"] = coords["spin_in"] = np.array(["up", "down"])
+        count = np.sum(np.isfinite(gs[..., 0, 0]), axis=-1)[..., None, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.nanmean(gs, axis=-3)
+            err = np.nanstd(gs, axis=-3, ddof=1) / np.sqrt(count)
+        data["spin_mean"] = ((*dims, "spin_out", "spin_in"), mean)
+        data["spin_stderr"] = ((*dims, "spin_out", "spin_in"), err)
+        pol = polarization_of_means(np.moveaxis(gs, -3, 0))
+        data["spin_polarization"] = (dims, pol[0])
+        data["spin_polarization_stderr"] = (dims, pol[1])
+        attrs = {**attrs, "spin_axis": exp.spin}
     ds = xr.Dataset(data, coords=coords, attrs=attrs)
     for name, (units, long_name) in VARIABLES.items():
         if name in ds:
@@ -250,7 +284,7 @@ def run(experiment, executor=None, *, output=None, resume: bool = False,
             _remove_if_ours(parts, fingerprint)  # left over if killed just after the rename
             logger.info("%s is complete: nothing to compute", output)
             return ds
-        ckpt = Checkpoint(parts, fingerprint, 1 + exp.transmission)
+        ckpt = Checkpoint(parts, fingerprint, exp.row_width, exp.extra)
         manifest = ckpt.open(exp.to_json(), start)
 
     try:
@@ -319,7 +353,7 @@ def _compute(plan: Plan, pool, todo, ckpt, bar, exp, max_inflight):
             p, s, e = key
             seeds = tuple(int(v) for v in plan.seeds[s:e])
             fut = pool.submit(compute_chunk, plan.models[p], seeds, plan.engines[p],
-                              exp.transmission)
+                              exp.transmission, exp.spin)
             inflight[fut] = key
             fut.add_done_callback(finished.put)
 

@@ -20,11 +20,8 @@ twice, a model of class AII lists Kramers pairs (Beenakker, RMP 69, 731
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import contextlib
 import json
 import math
-import os
 
 import numpy as np
 
@@ -93,7 +90,7 @@ def transmission_statistics(model: StripModel, realizations: int, seed: int = 0,
     """
     import xarray as xr
 
-    from ..ensemble.executors import SerialExecutor, is_dask_client, local_pool
+    from ..ensemble.executors import map_tasks
     _checks.instance("model", model, StripModel)
     if model.dephasing > 0 or model.temperature > 0:
         raise ValueError("transmission eigenvalues are those of one coherent energy: "
@@ -109,18 +106,9 @@ def transmission_statistics(model: StripModel, realizations: int, seed: int = 0,
         workers = _checks.integer("workers", workers, minimum=1)
     model.check_leads()
     seeds = [int(s) for s in realization_seeds(seed, realizations)]
-    tasks = [tuple(seeds[i:i + chunk]) for i in range(0, realizations, chunk)]
-    nworkers = min(workers or os.cpu_count() or 1, len(tasks))
-    if executor is not None:
-        pool = executor.get_executor() if is_dask_client(executor) else executor
-        if not isinstance(pool, cf.Executor):
-            raise TypeError("executor must be a concurrent.futures.Executor or a Dask Client")
-    with contextlib.ExitStack() as stack:
-        if executor is None:
-            pool = (SerialExecutor() if nworkers == 1
-                    else stack.enter_context(local_pool(nworkers)))
-        futures = [pool.submit(transmission_chunk, model, t, engine) for t in tasks]
-        taus = [tau for f in futures for tau in f.result()]
+    tasks = [(model, tuple(seeds[i:i + chunk]), engine) for i in range(0, realizations, chunk)]
+    taus = [tau for result in map_tasks(transmission_chunk, tasks, executor=executor,
+                                        workers=workers) for tau in result]
     width = max(len(t) for t in taus)
     width = width if channels is None else min(width, channels)
     tau = np.full((realizations, max(width, 1)), np.nan)
