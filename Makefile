@@ -53,6 +53,7 @@ bench: venv
 validate: venv
 	$(BIN)/python validation/validate.py
 	$(BIN)/python validation/transmission.py
+	$(BIN)/python validation/spin.py | tee validation/results/spin.md
 	$(BIN)/python validation/kills.py
 
 clean:

@@ -264,7 +264,7 @@ def model_arrays(model, seed: int) -> tuple[SampleArrays, LeadArrays]:
 
 def column_arrays(geom: Geometry, seed: int, disorder: float, flux: float, rashba: float,
                   exchange: float, x0: int, x1: int, *, periodic: bool = False,
-                  zeeman: tuple = NO_ZEEMAN) -> SampleArrays:
+                  zeeman: tuple = NO_ZEEMAN, wrap: float = 1.0) -> SampleArrays:
     """Hamiltonian blocks of the columns ``x0 <= x < x1`` of an unbounded bar.
 
     For engines that generate a long bar chunk by chunk (transfer matrices).
@@ -278,7 +278,8 @@ def column_arrays(geom: Geometry, seed: int, disorder: float, flux: float, rashb
       one bond per site: the last one along an axis is the wrapping bond
       H_{(c=0), (c=size-1)}, labelled by its first site like every bond
       (Peierls phase 0 in the Landau gauge, consistent only when
-      ``flux * width`` is an integer).
+      ``flux * width`` is an integer), multiplied by ``wrap`` (-1:
+      antiperiodic boundaries, a flux h/2e through the cylinder).
 
     Not cached.
     """
@@ -324,6 +325,12 @@ def column_arrays(geom: Geometry, seed: int, disorder: float, flux: float, rashb
         else:
             hops = [tx * phase_x[..., None, None]] + [
                 np.broadcast_to(ty, bond(coords, a)[0].shape + (2, 2)).copy() for a in axes]
+    if periodic and wrap != 1.0:
+        for a in axes:
+            hops[a] = np.array(hops[a])
+            last = [slice(None)] * hops[a].ndim
+            last[a] = -1                         # the wrapping bond along axis a
+            hops[a][tuple(last)] *= wrap
     return SampleArrays(np.ascontiguousarray(onsite),
                         *(np.ascontiguousarray(h) for h in hops))
 

@@ -65,7 +65,8 @@ def main(argv=None):
                                   args.workers)
         rep = spin_relaxation_report(ds, ilp_l_so=l_so)
         fit, v = rep["fit"], rep["validity"]
-        rows.append((a, fit.spin_relaxation_length, fit.spin_relaxation_length_err, l_so,
+        rows.append((a, fit.spin_relaxation_length,
+                     np.hypot(fit.spin_relaxation_length_err, rep["systematic"] or 0), l_so,
                      l_so_err, 1 / a, rep["mean_free_path"], v, fit,
                      time.perf_counter() - t0))
         print(f"alpha = {a}: {rep['text']}; ILP L_so = {l_so:.3g} +- {l_so_err:.2g}",
@@ -73,6 +74,8 @@ def main(argv=None):
         print("  L =", " ".join(f"{x:d}" for x in fit.lengths.astype(int)))
         print("  P =", " ".join(f"{x:.3f}" for x in fit.polarization))
     print()
+    print("L_s error: statistical (jackknife) and systematic (longer half of the lengths) "
+          "combined")
     print("| alpha | L_s (P(L), spin y) | ILP L_so | 1/alpha (DP) | L_s alpha | L_so alpha "
           "| l | alpha l | width/L_s | chi2/dof | s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")

@@ -22,9 +22,13 @@ from ..hamiltonian import column_arrays, geometry_of, lead_arrays
 from ..models import StripModel
 from .leads import lead_geometry, transverse_hops
 
-__all__ = ["localization_length", "LocalizationLength", "BOUNDARIES"]
+__all__ = ["localization_length", "LocalizationLength", "BOUNDARIES", "segment_exponent",
+           "default_warmup"]
 
-BOUNDARIES = ("hardwall", "periodic")
+#: Transverse boundary conditions: hard walls, periodic, antiperiodic (wrapping bonds
+#: times -1, a flux h/2e through the cylinder).
+BOUNDARIES = ("hardwall", "periodic", "antiperiodic")
+_WRAP = {"hardwall": 1.0, "periodic": 1.0, "antiperiodic": -1.0}
 
 # Re-orthogonalise before the columns of the product separate by more than
 # exp(_SPREAD_BUDGET) (relative precision kept for the smallest exponent:
@@ -224,8 +228,12 @@ def _estimate(prod):
     return float(gamma), float(means.std(ddof=1) / math.sqrt(nb))
 
 
-def _iterate(model, seed, periodic, max_length, chunk=None):
-    """Grow the bar chunk by chunk; yield the running :class:`_Product` after each chunk."""
+def _iterate(model, seed, periodic, max_length, chunk=None, *, wrap=1.0, breaks=()):
+    """Grow the bar chunk by chunk; yield the running :class:`_Product` after each chunk.
+
+    A chunk never crosses a column count in ``breaks``: the product is yielded
+    exactly there (segments of :func:`segment_exponent`).
+    """
     geom = geometry_of(model)._replace(length=1)
     cell = geom.shape[1:]                       # (width,) or (width, height)
     k = model.norbs
@@ -238,13 +246,15 @@ def _iterate(model, seed, periodic, max_length, chunk=None):
     prod = _Product(n)
     q = 4
     x0 = 0
+    breaks = sorted(int(b) for b in breaks if 0 < b < max_length)
     while prod.columns < max_length:
-        remaining = max_length - prod.columns
+        limit = next((b for b in breaks if b > prod.columns), max_length)
+        remaining = limit - prod.columns
         q = min(q, remaining)
         ncols = (min(chunk, remaining) // q) * q
         arrays = column_arrays(geom, seed, model.disorder, model.flux, model.rashba,
                                model.exchange, x0, x0 + ncols, periodic=periodic,
-                               zeeman=model.zeeman)
+                               zeeman=model.zeeman, wrap=wrap)
         ops, prev_hop = _column_operators(arrays, prev_hop, model.energy, k, cell, periodic)
         (_advance_dense if dense else _advance_sparse)(prod, ops, q, cell)
         x0 += ncols
@@ -256,6 +266,87 @@ def _iterate(model, seed, periodic, max_length, chunk=None):
         q_new = min(q_new, _GROWTH_BUDGET / max(rates[0], 1e-3),
                     _Q_MAX_DENSE if dense else _Q_MAX_SPARSE)
         q = max(1, int(q_new))
+
+
+def _check_boundary(model, boundary) -> bool:
+    """Validate ``boundary`` for ``model``; True when the bar wraps around."""
+    _checks.choice("boundary", boundary, BOUNDARIES)
+    periodic = boundary != "hardwall"
+    cell = geometry_of(model).shape[1:]         # (width,) or (width, height)
+    if periodic and min(cell) < 3:
+        raise ValueError(f"{boundary} boundaries need a cross-section of at least 3 sites "
+                         f"along every transverse axis, got {cell}")
+    W = model.width
+    if periodic and abs(model.flux * W - round(model.flux * W)) > 1e-9:
+        raise ValueError(f"{boundary} boundaries with a Landau-gauge field need flux * width "
+                         f"integer, got {model.flux * W}")
+    return periodic
+
+
+def default_warmup(model) -> int:
+    """Columns discarded before a segment: 50 x the largest transverse size, at least 100.
+
+    The initial vectors align with the Lyapunov basis at the rate of the gap
+    between the two smallest exponents, about 1/xi_M; xi_M = Lambda M with
+    Lambda of order 1 near a transition, so 50 M columns leave a transient
+    below e^-(50/Lambda).
+    """
+    return max(100, 50 * max(model.width, model.height))
+
+
+@_blas.limited
+def segment_exponent(model: StripModel, seed: int, *, boundary: str = "hardwall",
+                     warmup: int | None = None) -> float:
+    """Smallest positive Lyapunov exponent of one segment of a bar.
+
+    The transfer-matrix observable of ensemble runs (``[run] observable = "lambda"``).
+
+    Parameters
+    ----------
+    model : StripModel
+        The cross-section, energy and couplings; ``model.length`` is the number
+        of columns of the segment.
+    seed : int
+        Realisation seed: an independent bar (column x carries the disorder of
+        column x of a strip with this seed).
+    boundary : {"hardwall", "periodic", "antiperiodic"}
+    warmup : int, optional
+        Columns multiplied first and discarded (default :func:`default_warmup`).
+
+    Returns
+    -------
+    float
+        gamma = (sum of log ``|R_nn|`` over the segment) / ``model.length``, the
+        estimate of the smallest positive Lyapunov exponent (per lattice
+        constant) from the columns ``warmup <= x < warmup + length``.
+
+    Notes
+    -----
+    MacKinnon and Kramer, Z. Phys. B 53, 1 (1983), as :func:`localization_length`.
+    Independent segments (different seeds) give independent estimates whose
+    mean is the ensemble estimate of gamma_min, with the standard error of the
+    mean as its error: the segments play the role of the blocks of a single
+    long product (Slevin and Ohtsuki, NJP 16, 015012 (2014)) and can be computed
+    anywhere, checkpointed and resumed.  xi_M = 1/gamma, Lambda = xi_M / M.
+    A pure function of its arguments: the same bits on any worker.
+    """
+    _checks.instance("model", model, StripModel)
+    if model.dephasing > 0:
+        raise ValueError("transfer matrices describe coherent propagation: dephasing must be 0")
+    seed = check_seed(seed)
+    periodic = _check_boundary(model, boundary)
+    warmup = default_warmup(model) if warmup is None else _checks.integer(
+        "warmup", warmup, minimum=0)
+    total = warmup + model.length
+    start = None
+    for prod in _iterate(model, seed, periodic, total, wrap=_WRAP[boundary],
+                         breaks=(warmup,)):
+        if start is None and prod.columns >= warmup:
+            start = (prod.columns, len(prod.record))
+    cols, first = start if warmup > 0 else (0, 0)
+    if cols != warmup:  # pragma: no cover - _iterate stops at the break
+        raise RuntimeError("the transfer-matrix product missed the end of the warm-up")
+    return float(np.sum(prod.record[first:]) / (prod.columns - cols))
 
 
 @_blas.limited
@@ -277,9 +368,10 @@ def localization_length(model: StripModel, target_error: float = 0.01, *, seed: 
     seed : int, optional
         Realisation seed; column x of the bar carries the same disorder as
         column x of a strip with this seed (pure functions of (seed, site)).
-    boundary : {"hardwall", "periodic"}, optional
-        Transverse boundary conditions.  Periodic needs width >= 3 and, with a
-        magnetic field, an integer flux * width (Landau gauge).
+    boundary : {"hardwall", "periodic", "antiperiodic"}, optional
+        Transverse boundary conditions.  Periodic and antiperiodic (wrapping
+        bonds times -1) need width >= 3 and, with a magnetic field, an integer
+        flux * width (Landau gauge).
     max_length : int, optional
         Stop after this many columns even if the target is not reached
         (``converged`` is then False).
@@ -342,22 +434,14 @@ def localization_length(model: StripModel, target_error: float = 0.01, *, seed: 
     max_length = _checks.integer("max_length", max_length, minimum=1)
     min_length = _checks.integer("min_length", min_length, minimum=1)
     seed = check_seed(seed)
-    periodic = boundary == "periodic"
-    geom = geometry_of(model)._replace(length=1)
-    cell = geom.shape[1:]                       # (width,) or (width, height)
+    periodic = _check_boundary(model, boundary)
     W = model.width
-    if periodic and min(cell) < 3:
-        raise ValueError(f"periodic boundaries need a cross-section of at least 3 sites "
-                         f"along every transverse axis, got {cell}")
-    if periodic and abs(model.flux * W - round(model.flux * W)) > 1e-9:
-        raise ValueError("periodic boundaries with a Landau-gauge field need flux * width "
-                         f"integer, got {model.flux * W}")
     if chunk is not None:
         chunk = _checks.integer("chunk", chunk, minimum=1)
     gamma, err = math.nan, math.inf
     converged = False
     checked = 0
-    for prod in _iterate(model, seed, periodic, max_length, chunk):
+    for prod in _iterate(model, seed, periodic, max_length, chunk, wrap=_WRAP[boundary]):
         if prod.columns < max(min_length, 1.05 * checked) and prod.columns < max_length:
             continue        # estimate every 5 % of growth (and at the end)
         checked = prod.columns

@@ -30,7 +30,7 @@ BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 @_blas.limited
 def compute_chunk(model, seeds: tuple, engine: str, transmission: int = 0,
-                  spin: str | None = None) -> np.ndarray:
+                  spin: str | None = None, lam: tuple | None = None) -> np.ndarray:
     """Conductances g of the realisations ``seeds`` of ``model`` by ``engine``.
 
     A pure function of its arguments: the same call gives the same bits on
@@ -38,8 +38,16 @@ def compute_chunk(model, seeds: tuple, engine: str, transmission: int = 0,
     With ``transmission = K > 0`` each row is (g, tau_1, ..., tau_K): the K
     largest transmission eigenvalues, NaN beyond the open channels, and g
     their full sum.  With ``spin`` (an axis) each row is (g, g_uu, g_ud, g_du,
-    g_dd), g the sum of the four.
+    g_dd), g the sum of the four.  With ``lam = (boundary, warmup)`` each
+    value is the smallest Lyapunov exponent of an independent bar segment
+    (:func:`andersonwl.engines.transfer.segment_exponent`; warmup None: the
+    default).
     """
+    if lam is not None:
+        from ..engines.transfer import segment_exponent
+        boundary, warmup = lam
+        return np.array([segment_exponent(model, int(s), boundary=boundary, warmup=warmup)
+                         for s in seeds], dtype=np.float64)
     if spin:
         from ..engines.spin import spin_conductances
         out = np.empty((len(seeds), 5))

@@ -68,6 +68,25 @@ Schema
         (*swept, realization, channel), NaN beyond the open channels; the
         conductance is then their full sum.  Coherent engines only (``rgf``,
         ``kwant``), at temperature 0.
+    ``observable``
+        ``"conductance"`` (default) or ``"lambda"``: transfer-matrix
+        localization lengths of quasi-1D bars (MacKinnon and Kramer, Z. Phys.
+        B 53, 1 (1983)).  Each realisation is then an independent segment of
+        ``length`` columns of a bar of cross-section ``width`` (x ``height``)
+        after ``warmup`` discarded columns, and its value is the segment's
+        smallest positive Lyapunov exponent gamma
+        (:func:`andersonwl.engines.transfer.segment_exponent`); the stopping
+        rule ``rel_stderr`` is then the target relative error of gamma (and of
+        Lambda).  The dataset has ``exponent`` (*swept, realization) instead of
+        ``conductance``, and ``Lambda = 1 / (M <gamma>)``, ``Lambda_err``,
+        ``xi`` per grid point (M = ``width``).  Leads play no part (any energy
+        inside the band).
+    ``boundary``
+        With ``observable = "lambda"``: ``"hardwall"`` (default),
+        ``"periodic"`` or ``"antiperiodic"`` transverse boundaries.
+    ``warmup``
+        With ``observable = "lambda"``: columns discarded before each segment
+        (default :func:`andersonwl.engines.transfer.default_warmup`, 50 M).
     ``spin``
         ``"z"``, ``"x"`` or ``"y"``: also keep the spin-resolved conductances
         g[s_out, s_in] of every realisation along that axis (dataset variable
@@ -138,7 +157,10 @@ TABLES = ("model", "ensemble", "run")
 ENSEMBLE_KEYS = ("seed", "realizations", "rel_stderr", "min_realizations", "max_realizations",
                  "batch")
 #: Keys of the ``[run]`` table.
-RUN_KEYS = ("engine", "workers", "chunk", "transmission", "spin")
+RUN_KEYS = ("engine", "workers", "chunk", "transmission", "spin", "observable", "boundary",
+            "warmup")
+#: Values of ``[run] observable``.
+OBSERVABLES = ("conductance", "lambda")
 #: Values of ``[run] spin``.
 SPIN_AXES = ("x", "y", "z")
 #: Smallest automatic number of realisations per task (see :func:`auto_chunk`).
@@ -238,6 +260,9 @@ class Experiment:
     chunk: int = DEFAULT_CHUNK
     transmission: int = 0
     spin: str | None = None
+    observable: str = "conductance"
+    boundary: str | None = None
+    warmup: int | None = None
 
     @property
     def row_width(self) -> int:
@@ -250,6 +275,8 @@ class Experiment:
         return "transmission" if self.transmission else ("spin" if self.spin else None)
 
     def __post_init__(self):
+        if self.observable == "lambda" and self.chunk is None:
+            object.__setattr__(self, "chunk", 1)       # a segment is a long task already
         if self.chunk is None:
             object.__setattr__(self, "chunk", auto_chunk(self))
 
@@ -292,6 +319,8 @@ class Experiment:
     @functools.cached_property
     def _engines(self) -> tuple[str, ...]:
         from ..engines import resolve_engine
+        if self.observable == "lambda":
+            return ("transfer",) * len(self._models)
         return tuple(resolve_engine(m, self.engine) for m in self._models)
 
     # -- ensemble -------------------------------------------------------
@@ -330,6 +359,8 @@ class Experiment:
             run["transmission"] = self.transmission
         if self.spin:
             run["spin"] = self.spin
+        if self.observable != "conductance":
+            run.update(observable=self.observable, boundary=self.boundary, warmup=self.warmup)
         if self.workers is not None:
             run["workers"] = self.workers
         return {"model": model, "ensemble": ens, "run": run}
@@ -483,7 +514,7 @@ def _parse_model(table, where):
     return model, tuple(swept)
 
 
-def _check_values(model, swept, where, engine="auto"):
+def _check_values(model, swept, where, engine="auto", observable="conductance"):
     """Validate every grid point: its StripModel, its leads and its engine; one spin content.
 
     Then normalise the numbers (ints as int, reals as float).
@@ -495,8 +526,13 @@ def _check_values(model, swept, where, engine="auto"):
         point = dict(zip(swept, values))
         try:
             m = StripModel(**_resolve_ties({**fixed, **point}))
-            m.check_leads()
-            resolve_engine(m, engine)
+            if observable == "lambda":      # transfer matrices: no leads, no engine choice
+                if m.dephasing > 0:
+                    raise ValueError("transfer matrices describe coherent propagation: "
+                                     "dephasing must be 0")
+            else:
+                m.check_leads()
+                resolve_engine(m, engine)
             if m.temperature > 0:
                 from ..engines.thermal import window
                 window(m)                    # the Fermi window inside the lead band
@@ -584,6 +620,27 @@ def _parse_run(table, where):
         out["workers"] = _integer(f"{w} workers", _plain(table["workers"]), 1)
     if "transmission" in table:
         out["transmission"] = _integer(f"{w} transmission", _plain(table["transmission"]), 0)
+    observable = _plain(table.get("observable", "conductance"))
+    if observable not in OBSERVABLES:
+        raise ExperimentError(f"{w} observable: one of {', '.join(OBSERVABLES)}, got "
+                              f"{observable!r}{_checks.closest(observable, OBSERVABLES)}")
+    if observable == "lambda":
+        from ..engines.transfer import BOUNDARIES
+        bad = [k for k in ("spin", "transmission") if k in table]
+        if bad or engine != "auto":
+            raise ExperimentError(f"{w}: observable = \"lambda\" (transfer matrices) takes "
+                                  f"no {', '.join(bad) or 'engine'}")
+        boundary = _plain(table.get("boundary", "hardwall"))
+        if boundary not in BOUNDARIES:
+            raise ExperimentError(f"{w} boundary: one of {', '.join(BOUNDARIES)}, got "
+                                  f"{boundary!r}")
+        out.update(observable="lambda", boundary=boundary)
+        if "warmup" in table:
+            out["warmup"] = _integer(f"{w} warmup", _plain(table["warmup"]), 0)
+    else:
+        bad = [k for k in ("boundary", "warmup") if k in table]
+        if bad:
+            raise ExperimentError(f"{w} {bad[0]}: only with observable = \"lambda\"")
     if "spin" in table:
         spin = _plain(table["spin"])
         if spin not in SPIN_AXES:
@@ -630,12 +687,27 @@ def load_experiment(source) -> Experiment:
     model, swept = _parse_model(_table(data, "model", where, True), where)
     ens = _parse_ensemble(_table(data, "ensemble", where, True), where)
     run = _parse_run(_table(data, "run", where, False), where)
-    _check_values(model, swept, where, run["engine"])
+    _check_values(model, swept, where, run["engine"], run.get("observable", "conductance"))
     exp = Experiment(model=model, swept=swept, **ens, **run)
     _check_transmission(exp, where)
     _check_spin(exp, where)
+    _check_lambda(exp, where)
     _check_resources(exp, where)
     return exp
+
+
+def _check_lambda(exp: Experiment, where: str) -> None:
+    """``observable = "lambda"``: every grid point takes the boundary condition."""
+    if exp.observable != "lambda":
+        return
+    from ..engines.transfer import _check_boundary
+    for point, m in zip(exp.points(), exp.models()):
+        try:
+            _check_boundary(m, exp.boundary)
+        except ValueError as exc:
+            at = ", ".join(f"{k}={point[k]!r}" for k in exp.swept) or "-"
+            raise ExperimentError(f"{where} [run] boundary at the grid point ({at}): "
+                                  f"{exc}") from None
 
 
 def _check_spin(exp: Experiment, where: str) -> None:
@@ -716,6 +788,8 @@ def _check_resources(exp: Experiment, where: str) -> None:
             f"{where}: {exp.n_points} grid points x {exp.max_count} realisations need about "
             f"{_gib(results)} for the results alone, more than the limit {_gib(MEMORY_LIMIT)} "
             "(half of this machine's memory): split the run or use fewer realisations")
+    if exp.observable == "lambda":     # a (2n, n) product and a chunk of columns: small
+        return
     need, point, engine = max(
         ((memory_estimate(m, e), p, e) for m, e, p in zip(exp.models(), exp.engines(),
                                                            exp.points())),

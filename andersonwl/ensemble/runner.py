@@ -98,6 +98,12 @@ VARIABLES = {
     "stderr": ("e^2/h", "standard error of the mean of g"),
     "var": ("(e^2/h)^2", "variance of g (ddof=1)"),
     "mean_log": ("1", "mean of ln g"),
+    "exponent": ("1/a", "smallest positive Lyapunov exponent of each bar segment "
+                        "(observable = \"lambda\")"),
+    "xi": ("a", "localization length xi_M = 1/<gamma>"),
+    "Lambda": ("1", "reduced localization length xi_M / M"),
+    "Lambda_err": ("1", "standard error of Lambda (from the standard error of <gamma>)"),
+    "warmup": ("a", "columns discarded before each segment"),
     "transmission": ("1", "largest transmission eigenvalues of t^dagger t, largest first "
                           "(with [run] transmission)"),
     "spin_conductance": ("e^2/h", "spin-resolved conductance g[s_out, s_in], left lead s_in "
@@ -117,6 +123,22 @@ def _coord_values(values):
     if values and isinstance(values[0], tuple):           # a vector field: its text
         return np.array([",".join(f"{c:g}" for c in v) for v in values])
     return np.array(["none" if v is None else v for v in values])
+
+
+def _lambda_variables(exp, data, dims, shape):
+    """Transfer-matrix runs: exponents per segment, Lambda = 1/(M <gamma>) per grid point."""
+    from ..engines.transfer import default_warmup
+    data["exponent"] = data.pop("conductance")
+    data.pop("mean_log", None)
+    gamma, err = data["mean"][1], data["stderr"][1]
+    widths = np.array([m.width for m in exp.models()], dtype=float).reshape(shape)
+    warm = np.array([default_warmup(m) if exp.warmup is None else exp.warmup
+                     for m in exp.models()]).reshape(shape)
+    data["xi"] = (dims, 1.0 / gamma)
+    data["Lambda"] = (dims, 1.0 / (widths * gamma))
+    data["Lambda_err"] = (dims, err / (widths * gamma**2))
+    data["warmup"] = (dims, warm)
+    return data
 
 
 def _dataset(exp: Experiment, plan: Plan, attrs: dict):
@@ -165,6 +187,9 @@ def _dataset(exp: Experiment, plan: Plan, attrs: dict):
         data["spin_polarization"] = (dims, pol[0])
         data["spin_polarization_stderr"] = (dims, pol[1])
         attrs = {**attrs, "spin_axis": exp.spin}
+    if exp.observable == "lambda":
+        data = _lambda_variables(exp, data, dims, shape)
+        attrs = {**attrs, "observable": "lambda", "boundary": exp.boundary}
     ds = xr.Dataset(data, coords=coords, attrs=attrs)
     for name, (units, long_name) in VARIABLES.items():
         if name in ds:
@@ -352,8 +377,9 @@ def _compute(plan: Plan, pool, todo, ckpt, bar, exp, max_inflight):
             key = waiting.popleft()
             p, s, e = key
             seeds = tuple(int(v) for v in plan.seeds[s:e])
+            lam = (exp.boundary, exp.warmup) if exp.observable == "lambda" else None
             fut = pool.submit(compute_chunk, plan.models[p], seeds, plan.engines[p],
-                              exp.transmission, exp.spin)
+                              exp.transmission, exp.spin, lam)
             inflight[fut] = key
             fut.add_done_callback(finished.put)
 

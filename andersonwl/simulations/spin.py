@@ -167,7 +167,9 @@ def spin_relaxation_report(ds, *, form: str = "auto", min_length=None,
     -------
     dict
         ``fit`` (:class:`~andersonwl.analysis.spin.SpinRelaxationFit`),
-        ``dp`` (:class:`~andersonwl.analysis.spin.DPEstimate`), ``expected``
+        ``systematic`` (the change of L_s when only the longer half of the
+        lengths is fitted, or None for fewer than 6 lengths), ``dp``
+        (:class:`~andersonwl.analysis.spin.DPEstimate`), ``expected``
         (the D'yakonov-Perel value of the fitted length), ``from_ilp`` (the
         same from ``ilp_l_so``, or None), ``mean_free_path``, ``validity``
         and ``text``.
@@ -179,6 +181,17 @@ def spin_relaxation_report(ds, *, form: str = "auto", min_length=None,
     lengths = ds["length"].values
     gs = ds["spin_conductance"].values
     fit = fit_spin_relaxation(lengths, gs, form=form, groups=groups, min_length=min_length)
+    # systematic error: the same fit on the longer half of the lengths (the form is the
+    # diffusive limit; the short, quasi-ballistic lengths pull it most)
+    used = fit.lengths
+    tail = used[len(used) // 2] if len(used) >= (8 if form == "precessing" else 6) else None
+    systematic = None
+    if tail is not None:
+        try:
+            late = fit_spin_relaxation(lengths, gs, form=form, groups=groups, min_length=tail)
+            systematic = abs(late.spin_relaxation_length - fit.spin_relaxation_length)
+        except ValueError:
+            systematic = None
     if model.rashba == 0:
         raise ValueError("the D'yakonov-Perel comparison needs a Rashba coupling")
     dp = dyakonov_perel(model.rashba, axis)
@@ -193,16 +206,17 @@ def spin_relaxation_report(ds, *, form: str = "auto", min_length=None,
                 else dp.injection_decay_length)
     from_ilp = None if ilp_l_so is None else float(ilp_l_so) * expected / dp.ilp_l_so
     ls, err = fit.spin_relaxation_length, fit.spin_relaxation_length_err
+    syst = "" if systematic is None else f" (stat) +- {systematic:.2g} (syst, L >= {tail:g})"
     text = (f"axis {axis}, {form} fit over L = {fit.lengths[0]:g} .. {fit.lengths[-1]:g}: "
-            f"L_s = {ls:.3g} +- {err:.2g} (chi2/dof = {fit.chi2:.3g}/{fit.dof}); "
+            f"L_s = {ls:.3g} +- {err:.2g}{syst} (chi2/dof = {fit.chi2:.3g}/{fit.dof}); "
             f"D'yakonov-Perel {expected:.3g} (ratio {ls / expected:.3g})")
     if fit.dof > 0 and fit.chi2 / fit.dof > 3:
         text += ("; chi2/dof >> 1: the form describes P(L) only approximately (ballistic "
-                 "contacts, finite alpha l) and the error is statistical only")
+                 "contacts, finite alpha l), as the systematic error says")
     if from_ilp is not None:
         text += f"; from the ILP L_so = {ilp_l_so:.3g}: {from_ilp:.3g} (ratio {ls / from_ilp:.3g})"
     text += (f"; alpha l = {validity['alpha_l']:.2g} (needs << 1), width/L_s = "
              f"{validity['width_over_spin_length']:.2g} (needs >> 1)")
-    return dict(fit=fit, dp=dp, expected=expected, from_ilp=from_ilp,
+    return dict(fit=fit, systematic=systematic, dp=dp, expected=expected, from_ilp=from_ilp,
                 mean_free_path=float(mean_free_path), validity=validity, text=text)
 

@@ -57,6 +57,31 @@ def test_onsager_two_terminal(engine, name, kw, cls):
             assert abs(gp - g0) > 1e-6, "the field must change g for the test to mean anything"
 
 
+ZEEMAN = [v for v in VARIANTS if "zeeman" in v[0]]
+
+
+@pytest.mark.parametrize("name, kw, cls", ZEEMAN, ids=[v[0] for v in ZEEMAN])
+def test_onsager_with_zeeman(engine, name, kw, cls):
+    """g(B, b) = g(-B, -b): the Zeeman field is odd under time reversal, like the flux.
+
+    Without spin-orbit coupling spin along b is conserved and each sector is a spinless
+    system at the energy E -+ ``|b|``, so g(B, b) = g(-B, b) too; with Rashba coupling
+    flipping B alone changes g.
+    """
+    m = _supported(engine, model({**kw, "flux": 0.013}))
+    flipped = m.replace(flux=-m.flux, zeeman=tuple(-b for b in m.zeeman))
+    for seed in (1, 2):
+        g = aw.conductance(m, seed, engine=engine.name)
+        assert_close(g, aw.conductance(flipped, seed, engine=engine.name), rtol=1e-9,
+                     what=f"{engine.name}: Onsager g(B, b) vs g(-B, -b), {name}, seed {seed}")
+        only_b = aw.conductance(m.replace(flux=-m.flux), seed, engine=engine.name)
+        if m.rashba == 0:
+            assert_close(g, only_b, rtol=1e-9, what=f"{engine.name}: g(B, b) vs g(-B, b) "
+                         f"with spin conserved, {name}")
+        else:
+            assert abs(g - only_b) > 1e-6, "with spin-orbit coupling b breaks g(B) = g(-B)"
+
+
 @pytest.mark.parametrize("name, kw, cls", VARIANTS, ids=IDS)
 def test_engines_agree(engine, name, kw, cls):
     smallest = float("inf")
