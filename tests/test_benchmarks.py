@@ -58,3 +58,10 @@ def test_energy_sweep_benchmark_runs_and_agrees(capsys, monkeypatch):
             or line.startswith("| warm")]
     assert len(rows) == 2
     assert float(out.split("g_separate| = ")[1].split()[0]) < 1e-12
+
+
+def test_transfer_matrix_benchmark_runs(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["transfer_matrix.py", "--quick"])
+    runpy.run_path(str(BENCH / "transfer_matrix.py"), run_name="__main__")
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert len(rows) >= 4

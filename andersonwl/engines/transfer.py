@@ -37,7 +37,8 @@ _SPREAD_BUDGET = 16.0
 # Keep entries of a product below exp(_GROWTH_BUDGET) (no overflow).
 _GROWTH_BUDGET = 200.0
 _N_BATCHES = 32           # blocks for the standard error of the mean
-_DENSE_MAX_ORBITALS = 12  # n <= this: vectorised dense products (measured faster up to n = 12)
+_DENSE_MAX_ORBITALS = 24  # n <= this: vectorised dense products (faster up to n ~ 24:
+#                            benchmarks/transfer_matrix.py, the switch table)
 _Q_MAX_DENSE = 64         # longest re-orthogonalisation interval, dense and sparse products
 _Q_MAX_SPARSE = 32
 
@@ -408,7 +409,7 @@ def localization_length(model: StripModel, target_error: float = 0.01, *, seed: 
     accumulates into the Lyapunov exponents gamma_1 > ... > gamma_n > 0.
     xi_M = 1 / gamma_n in lattice constants (a = 1), t = 1, E measured from
     the band centre.  For small n
-    (<= 12) groups of q transfer matrices are multiplied densely and
+    (<= 24) groups of q transfer matrices are multiplied densely and
     vectorised; otherwise the sparse column structure is applied directly.
 
     Error: the columns multiplied are cut into 33 consecutive blocks of equal
