@@ -1,6 +1,6 @@
 """Least-squares fits of magnetoconductance curves: one curve, or several with a shared alpha.
 
-The formulas (HLN, HLN-SO, ILP) and their conventions are in
+The formulas (HLN, HLN-SO, ILP, McCann) and their conventions are in
 :mod:`andersonwl.analysis.wl_formulas`; the weights in
 :mod:`andersonwl.analysis.stats`.  delta_sigma per square in e^2/h; with
 ``units="lattice"`` fields are fluxes per plaquette in h/e and lengths in
@@ -14,11 +14,17 @@ import functools
 import math
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import ndimage, optimize, stats
 
 from ..units import _check_units, characteristic_field, characteristic_length
 from .stats import whitener
-from .wl_formulas import L_SO_CONVENTIONS, check_model, model_delta_sigma, shape
+from .wl_formulas import (
+    L_SO_CONVENTIONS,
+    MODEL_LENGTHS,
+    check_model,
+    model_delta_sigma,
+    shape,
+)
 
 __all__ = ["MagnetoconductanceFit", "fit_magnetoconductance", "SharedAlphaFit",
            "fit_shared_alpha", "fit_sweep"]
@@ -31,19 +37,21 @@ class MagnetoconductanceFit:
     Attributes
     ----------
     model : str
-        ``"hln"``, ``"hln-so"`` or ``"ilp"``.
+        ``"hln"``, ``"hln-so"``, ``"ilp"`` or ``"mccann"``.
     units : str
         ``"lattice"`` (field: flux per plaquette in h/e, lengths in lattice
         constants) or ``"tesla"`` (field in T, lengths in m).
     values, errors : dict
-        ``alpha``, ``l_phi`` and, for hln-so and ilp, ``l_so`` (and ``offset``
-        when fitted, in e^2/h); ``l_so`` is in the convention of the model
-        (:attr:`l_so_convention`: hln-so and ilp define it differently); errors are one
-        standard deviation from the covariance (0 for a fixed parameter; inf
-        when the data do not constrain the parameter).
+        ``alpha``, ``l_phi`` and, for hln-so and ilp, ``l_so``, for mccann
+        ``l_i`` (intervalley) and ``l_star`` (intravalley symmetry breaking)
+        (and ``offset`` when fitted, in e^2/h); ``l_so`` is in the convention
+        of the model (:attr:`l_so_convention`: hln-so and ilp define it
+        differently); errors are one standard deviation from the covariance
+        (0 for a fixed parameter; inf when the data do not constrain the
+        parameter).
     free : tuple of str
         The fitted parameters (``alpha`` is fixed when ``alpha=`` is given,
-        and for hln-so/ilp unless ``free_prefactor=True``).
+        and for hln-so, ilp and mccann unless ``free_prefactor=True``).
     covariance : numpy.ndarray
         Covariance of the free parameters, in the order of ``free``.
     chi2, dof, reduced_chi2 : float, int, float
@@ -80,12 +88,25 @@ class MagnetoconductanceFit:
         """B_phi in the field units (flux per plaquette or tesla)."""
         return float(characteristic_field(self.values["l_phi"], self.units))
 
+    def _field(self, name):
+        if name not in self.values:
+            return None
+        return float(characteristic_field(self.values[name], self.units))
+
     @property
     def b_so(self) -> float | None:
-        """B_so in the field units, None for the hln model."""
-        if "l_so" not in self.values:
-            return None
-        return float(characteristic_field(self.values["l_so"], self.units))
+        """B_so in the field units, None for the hln and mccann models."""
+        return self._field("l_so")
+
+    @property
+    def b_i(self) -> float | None:
+        """Intervalley field B_i in the field units (mccann), None for the other models."""
+        return self._field("l_i")
+
+    @property
+    def b_star(self) -> float | None:
+        """Intravalley symmetry-breaking field B_* in the field units (mccann), else None."""
+        return self._field("l_star")
 
     @property
     def l_so_convention(self) -> str | None:
@@ -97,14 +118,15 @@ class MagnetoconductanceFit:
 
     def predict(self, field):
         """delta_sigma (e^2/h) of the fitted model at ``field`` (plus the offset, if fitted)."""
-        return (model_delta_sigma(self.model, field, self.b_phi, self.b_so, self.values["alpha"])
+        return (model_delta_sigma(self.model, field, self.b_phi, self.b_so, self.values["alpha"],
+                                  b_i=self.b_i, b_star=self.b_star)
                 + self.values.get("offset", 0.0))
 
     def summary(self) -> str:
         """The parameters with their errors and the goodness of fit, as text."""
         unit = "a" if self.units == "lattice" else "m"
         lines = [f"model {self.model} ({self.units} units), {len(self.field)} points"]
-        for name in ("alpha", "l_phi", "l_so", "offset"):
+        for name in _ORDER:
             if name not in self.values:
                 continue
             v, e = self.values[name], self.errors[name]
@@ -116,6 +138,14 @@ class MagnetoconductanceFit:
         if self.b_so is not None:
             lines.append(f"  B_so   = {self.b_so:.6g} {fu}")
             lines.append(f"  L_so convention: {self.l_so_convention}")
+        if self.model == "mccann":
+            lines.append(f"  B_i    = {self.b_i:.6g} {fu}")
+            lines.append(f"  B_*    = {self.b_star:.6g} {fu}")
+            if self.b_star < self.b_i:
+                lines.append("  note: B_* < B_i (L_star > L_i), whereas McCann et al. have "
+                             "1/tau_* >= 1/tau_i: the curve does not separate the two "
+                             "elastic rates (see their errors), or the formula does not "
+                             "describe the sample")
         gof = f"  chi2 = {self.chi2:.4g}, dof = {self.dof}, reduced chi2 = {self.reduced_chi2:.4g}"
         if self.p_value is not None:
             gof += f", p = {self.p_value:.3g}"
@@ -125,6 +155,29 @@ class MagnetoconductanceFit:
         return "\n".join(lines)
 
     __str__ = summary
+
+
+#: the parameters of a fit, in the order of ``free`` and of the covariance
+_ORDER = ("alpha", "l_phi", "l_so", "l_i", "l_star", "offset")
+
+#: points per axis of the starting grid of the characteristic fields, by their number
+_GRID_POINTS = {1: (121,), 2: (31, 31), 3: (41, 17, 17)}
+_GRID_TOP = {1: 2.0, 2: 2.0, 3: 4.0}
+
+#: refinements started from the grid: the best points for one or two lengths, the best
+#: local minima of the grid (whose basins may be narrow and far apart) for three
+_STARTS = 3
+_STARTS_3D = 8
+_SCREEN_NFEV = 100
+
+
+def _grid_starts(costs, points):
+    """Indices of the grid points (``points`` per axis) the refinement starts from, best first."""
+    if len(points) < 3:
+        return np.argsort(costs)[:_STARTS]
+    c = costs.reshape(points)
+    local = np.flatnonzero(c == ndimage.minimum_filter(c, size=3, mode="nearest"))
+    return local[np.argsort(costs[local], kind="stable")][:_STARTS_3D]
 
 
 def _as_1d(name, value):
@@ -149,10 +202,11 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
         allowed (delta_sigma(0) = 0 by definition).
     delta_sigma : array_like
         sigma(B) - sigma(0) per square, in e^2/h.
-    model : {"hln", "hln-so", "ilp"}
+    model : {"hln", "hln-so", "ilp", "mccann"}
         See the module notes: simplified HLN (free alpha, L_phi), HLN with
-        isotropic spin-orbit relaxation (L_phi, L_so) or ILP for Rashba
-        coupling (L_phi, L_so).
+        isotropic spin-orbit relaxation (L_phi, L_so), ILP for Rashba
+        coupling (L_phi, L_so) or McCann for graphene (L_phi, the intervalley
+        L_i and the intravalley symmetry-breaking L_star).
     units : {"lattice", "tesla"}
         Lengths come out in lattice constants or metres.
     sigma_err : array_like, optional
@@ -165,15 +219,17 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
         when not, all points weigh the same and the covariance is scaled by
         the reduced chi^2.
     free_prefactor : bool, optional
-        hln-so and ilp only: fit the overall prefactor A >= 0 (reported as
-        ``alpha``) instead of holding it at its theoretical value 1.
+        hln-so, ilp and mccann only: fit the overall prefactor A >= 0
+        (reported as ``alpha``) instead of holding it at its theoretical
+        value 1.
     offset : bool, optional
         Also fit a constant c added to the model (``values["offset"]``, e^2/h):
         for measured curves whose sigma(0) reference is itself a noisy point,
         so that its error enters the parameters' errors instead of biasing them.
     alpha : float, optional
         Hold the prefactor at this value instead of fitting it (hln: alpha;
-        hln-so and ilp: A, default 1; not together with ``free_prefactor``).
+        hln-so, ilp and mccann: A > 0, default 1; not together with
+        ``free_prefactor``).
         A curve that does not reach well beyond B_phi determines only the
         combination alpha / B_phi^2 of its quadratic onset, so alpha and L_phi
         trade against each other; fixing alpha (at its theoretical value, or at
@@ -183,7 +239,7 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
     -------
     MagnetoconductanceFit
         ``values`` and ``errors`` hold ``alpha``, ``l_phi`` and (hln-so, ilp)
-        ``l_so``.
+        ``l_so`` or (mccann) ``l_i`` and ``l_star``.
 
     Raises
     ------
@@ -204,11 +260,34 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
     prefactor A of the whole physical form (1 = one spin-1/2 band; the WAL
     cusp then has HLN alpha = -A/2), fixed at 1 unless ``free_prefactor``.
 
+    McCann: McCann, Kechedzhi, Fal'ko, Suzuura, Ando, Altshuler, PRL 97,
+    146805 (2006), Eq. 3, as used by Tikhonenko et al., PRL 100, 056802
+    (2008): delta_sigma = (A/pi) [Y(B_phi/B) - Y((B_phi + 2 B_i)/B) -
+    2 Y((B_phi + B_*)/B)] with Y(x) = psi(1/2 + x) - ln x, the conductivity of
+    graphene with its spin and valley degeneracy (A = 1; see
+    :func:`andersonwl.analysis.wl_formulas.mccann`).  L_phi, L_i and L_star
+    are fitted independently: McCann et al. have 1/tau_* = 1/tau_w +
+    2/tau_z + 1/tau_i, hence physically B_* >= B_i (L_star <= L_i), but this
+    is not imposed as a bound: a fit that ended on it would report errors
+    from the curvature at a boundary, which are not standard errors, and
+    would hide that the data disagree with it.  A fit with B_* < B_i says
+    that the curve does not separate the two elastic rates or that the
+    formula does not describe the sample; the summary then notes it.  The
+    intervalley term matters only where B is comparable to B_i, and the
+    intravalley one only where B is comparable to B_*: a curve that stops
+    well below a characteristic field leaves that length poorly determined
+    (large error, or inf).
+
     The lengths are fitted as logarithms, starting from the best point of a
     logarithmic grid of characteristic fields (with the linear prefactor
     solved exactly at each grid point), then refined by
     :func:`scipy.optimize.least_squares`; errors of the lengths follow from
-    sigma(ln L) by L sigma(ln L).
+    sigma(ln L) by L sigma(ln L).  With three lengths (mccann) the valleys
+    of chi^2 are narrow and several: the refinement starts from each of the
+    best local minima of the grid, and the best result is refined in full.
+    When a characteristic field lies far outside the measured range, chi^2
+    may have two minima of nearly equal depth; the errors, from the
+    curvature at the minimum found, then do not describe the other one.
     """
     check_model(model)
     _check_units(units)
@@ -256,9 +335,9 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
     absb = np.abs(b)
     if not np.any(absb > 0):
         raise ValueError("the field must have at least one non-zero value")
-    two_lengths = model != "hln"
+    lengths = MODEL_LENGTHS[model]
     free_alpha = (model == "hln" and alpha is None) or bool(free_prefactor)
-    nlen = 1 + int(two_lengths)
+    nlen = len(lengths)
     linear = (["alpha"] if free_alpha else []) + (["offset"] if offset else [])
     npar = nlen + len(linear)
     if b.size < npar + 1:
@@ -272,24 +351,20 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
     lo, hi = math.log(bmin) - 9.0, 9.0               # bounds on ln(B_x / bref)
 
     def unpack(theta):
-        hp = math.exp(theta[0])
-        hs = math.exp(theta[1]) if two_lengths else 0.0
+        fields = [math.exp(t) for t in theta[:nlen]]        # B_x / bref, in MODEL_LENGTHS order
         lin = dict(zip(linear, theta[nlen:]))
-        return hp, hs, lin.get("alpha", alpha_fixed), lin.get("offset", 0.0)
+        return fields, lin.get("alpha", alpha_fixed), lin.get("offset", 0.0)
 
     def residuals(theta):
-        hp, hs, a, c = unpack(theta)
-        return whiten(a * shape(model, bs, hp, hs) + c - y)
+        fields, a, c = unpack(theta)
+        return whiten(a * shape(model, bs, *fields) + c - y)
 
     # starting point: logarithmic grid of the characteristic fields, with the
     # linear parameters (alpha and/or offset) solved exactly at each point
-    grid = np.linspace(math.log(bmin) - 4.0, 2.0, 31 if two_lengths else 121)
-    if two_lengths:
-        gp, gs = np.meshgrid(grid, grid, indexing="ij")
-        gp, gs = gp.ravel(), gs.ravel()
-    else:
-        gp, gs = grid, np.full_like(grid, -np.inf)
-    shapes = shape(model, bs[None, :], np.exp(gp)[:, None], np.exp(gs)[:, None])
+    axes = [np.linspace(math.log(bmin) - 4.0, _GRID_TOP[nlen], n) for n in _GRID_POINTS[nlen]]
+    starts = [g.ravel() for g in np.meshgrid(*axes, indexing="ij")]   # ln fields
+    gp = starts[0]
+    shapes = shape(model, bs[None, :], *[np.exp(g)[:, None] for g in starts])
     lin0 = np.zeros((len(gp), len(linear)))
     target = y if free_alpha else y - alpha_fixed * shapes   # what the linear part must explain
     target = np.broadcast_to(target, shapes.shape)
@@ -308,22 +383,28 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
     if offset:
         model0 = model0 + lin0[:, -1:]
     costs = np.sum(whiten((model0 - y).T) ** 2, axis=0)
+    lower = np.array([lo] * nlen + [-np.inf] * len(linear))
+    if free_alpha and model != "hln":
+        lower[nlen] = 0.0                              # prefactor A >= 0
+    upper = np.array([hi] * nlen + [np.inf] * len(linear))
+
+    def refine(theta0, max_nfev):
+        return optimize.least_squares(residuals, theta0, bounds=(lower, upper), x_scale=1.0,
+                                      diff_step=1e-7, xtol=1e-12, ftol=1e-12, gtol=1e-12,
+                                      max_nfev=max_nfev)
+
     best = None
-    for i in np.argsort(costs)[:3]:
-        theta0 = np.array([gp[i]] + ([gs[i]] if two_lengths else []) + list(lin0[i]))
-        lower = np.array([lo] * nlen + [-np.inf] * len(linear))
-        if free_alpha and model != "hln":
-            lower[nlen] = 0.0                          # prefactor A >= 0
-        upper = np.array([hi] * nlen + [np.inf] * len(linear))
+    for i in _grid_starts(costs, _GRID_POINTS[nlen]):
+        theta0 = np.array([g[i] for g in starts] + list(lin0[i]))
         theta0 = np.clip(theta0, lower + 1e-9, upper - 1e-9)
         if free_alpha and model != "hln":
             theta0[nlen] = max(theta0[nlen], 1e-3)
-        res = optimize.least_squares(residuals, theta0, bounds=(lower, upper), x_scale=1.0,
-                                     diff_step=1e-7, xtol=1e-12, ftol=1e-12, gtol=1e-12,
-                                     max_nfev=2000)
+        # three lengths: the starts are screened (a start in a flat, degenerate valley
+        # would crawl for thousands of steps) and the best one is then refined in full
+        res = refine(theta0, 2000 if nlen < 3 else _SCREEN_NFEV)
         if best is None or res.cost < best.cost:
             best = res
-    res = best
+    res = best if nlen < 3 else refine(best.x, 2000)
     chi2 = float(2.0 * res.cost)
     dof = int(b.size - npar)
     red = chi2 / dof
@@ -342,14 +423,13 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
     if err is None:
         cov_theta = cov_theta * red
 
-    hp, hs, a, c = unpack(res.x)
-    values = {"alpha": float(a), "l_phi": float(characteristic_length(hp * bref, units))}
+    fields, a, c = unpack(res.x)
+    values = {"alpha": float(a)}
+    for name, hx in zip(lengths, fields):
+        values[name] = float(characteristic_length(hx * bref, units))
     # l = sqrt(const / (bref e^theta)): d l / d theta = -l / 2
-    names, dtheta = ["l_phi"], [-0.5 * values["l_phi"]]
-    if two_lengths:
-        values["l_so"] = float(characteristic_length(hs * bref, units))
-        names.append("l_so")
-        dtheta.append(-0.5 * values["l_so"])
+    names = list(lengths)
+    dtheta = [-0.5 * values[name] for name in lengths]
     if offset:
         values["offset"] = float(c)
     names += linear
@@ -361,7 +441,7 @@ def fit_magnetoconductance(field, delta_sigma, model="hln", units="lattice", sig
     errors = {k: 0.0 for k in values}
     for i, name in enumerate(names):
         errors[name] = float(math.sqrt(cov[i, i])) if np.isfinite(cov[i, i]) else math.inf
-    order = [n for n in ("alpha", "l_phi", "l_so", "offset") if n in names]
+    order = [n for n in _ORDER if n in names]
     perm = [names.index(n) for n in order]
     cov = cov[np.ix_(perm, perm)]
     p_value = float(stats.chi2.sf(chi2, dof)) if err is not None else None

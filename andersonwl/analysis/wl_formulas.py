@@ -1,6 +1,6 @@
 """Weak-(anti)localization magnetoconductance formulas, each written once.
 
-Three models of the interference correction delta_sigma(B) = sigma(B) - sigma(0)
+Four models of the interference correction delta_sigma(B) = sigma(B) - sigma(0)
 of a diffusive two-dimensional conductor, all in units of e^2/h:
 
 ``"hln"``
@@ -25,6 +25,15 @@ of a diffusive two-dimensional conductor, all in units of e^2/h:
     PRB 53, 3912 (1996), with the cubic terms set to zero
     (H_so = H'_so = B_so): a series over Landau levels of the Cooperon,
     see :func:`ilp`.
+``"mccann"``
+    Graphene (McCann, Kechedzhi, Fal'ko, Suzuura, Ando and Altshuler, PRL 97,
+    146805 (2006), Eq. 3), with the dephasing field B_phi, the intervalley
+    field B_i and the intravalley symmetry-breaking field B_* (trigonal
+    warping and intravalley scattering):
+
+        delta_sigma = (A / pi) [ Y(B_phi / B) - Y((B_phi + 2 B_i) / B) - 2 Y((B_phi + B_*) / B) ],
+
+    see :func:`mccann`.
 
 Conventions (stated here once, used by every function of the module)
 --------------------------------------------------------------------
@@ -46,6 +55,13 @@ Conventions (stated here once, used by every function of the module)
   A = 1 is the theory, and is held fixed unless ``free_prefactor=True``.
   A free A absorbs what the formula does not describe (several bands, partial
   coherence, a finite sample), at the price of correlations with the lengths.
+* The McCann form is the conductivity of real graphene: its spin and valley
+  degeneracy (four species) is already in it.  Its strong-intervalley limit
+  is the HLN form with alpha = 1, its no-symmetry-breaking limit (B_i = B_* =
+  0) the HLN form with alpha = -2.  Its prefactor A is treated as that of the
+  HLN-SO and ILP forms (A = 1 the theory, fixed unless ``free_prefactor=True``).
+* The characteristic lengths of each model, in the order of its fields, are
+  in :data:`MODEL_LENGTHS` (``l_phi`` first).
 """
 
 from __future__ import annotations
@@ -55,10 +71,19 @@ import math
 import numpy as np
 from scipy import special
 
-__all__ = ["MODELS", "L_SO_CONVENTIONS", "hln_y", "hln", "hln_so", "ilp", "model_delta_sigma",
-           "shape", "check_model"]
+__all__ = ["MODELS", "MODEL_LENGTHS", "L_SO_CONVENTIONS", "hln_y", "hln", "hln_so", "ilp",
+           "mccann", "model_delta_sigma", "shape", "check_model"]
 
-MODELS = ("hln", "hln-so", "ilp")
+MODELS = ("hln", "hln-so", "ilp", "mccann")
+
+#: The characteristic lengths of each model, in the order of the fields that
+#: :func:`shape` takes after ``b_phi`` (L_x for B_x = hbar / (4 e L_x^2)).
+MODEL_LENGTHS = {
+    "hln": ("l_phi",),
+    "hln-so": ("l_phi", "l_so"),
+    "ilp": ("l_phi", "l_so"),
+    "mccann": ("l_phi", "l_i", "l_star"),
+}
 
 #: What ``l_so`` (B_so = hbar / (4 e L_so^2), L_so^2 = D tau_so) means in each model.  The two
 #: are not interchangeable: the same curve fitted by both gives different L_so.
@@ -131,16 +156,27 @@ def _ilp_kernel(b, b_phi, b_so):
     return out
 
 
-def shape(model, field, b_phi, b_so=0.0):
+def _mccann_kernel(b, b_phi, b_i, b_star):
+    """(1/pi) [Y(B_phi/B) - Y((B_phi + 2 B_i)/B) - 2 Y((B_phi + B_*)/B)], broadcast (no checks)."""
+    return (hln_y(_ratio(b_phi, b)) - hln_y(_ratio(b_phi + 2.0 * b_i, b))
+            - 2.0 * hln_y(_ratio(b_phi + b_star, b))) / math.pi
+
+
+def shape(model, field, b_phi, b_so=0.0, b_star=0.0):
     """delta_sigma of ``model`` with unit prefactor, broadcast over arrays of the fields.
 
     The one implementation of each formula: :func:`hln`, :func:`hln_so`,
-    :func:`ilp` and the fits all call it.  No argument checks.
+    :func:`ilp`, :func:`mccann` and the fits all call it.  No argument checks.
+    The fields after ``b_phi`` are those of :data:`MODEL_LENGTHS`, in order:
+    B_so for hln-so and ilp, B_i and B_* for mccann (``b_so`` is then B_i);
+    the hln model ignores them.
     """
     if model == "hln":
         return _hln_kernel(field, b_phi)
     if model == "hln-so":
         return _hln_so_kernel(field, b_phi, b_so)
+    if model == "mccann":
+        return _mccann_kernel(field, b_phi, b_so, b_star)
     return _ilp_kernel(field, b_phi, b_so)
 
 
@@ -325,11 +361,101 @@ def ilp(field, b_phi, b_so, prefactor=1.0):
     return out if out.ndim else float(out)
 
 
-def model_delta_sigma(model, field, b_phi, b_so=None, alpha=1.0):
-    """delta_sigma of one of :data:`MODELS` (``alpha`` is the HLN alpha or the prefactor A)."""
+def _check_non_negative(name, value):
+    value = float(value)
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be non-negative and finite, got {value}")
+    return value
+
+
+def mccann(field, b_phi, b_i, b_star, prefactor=1.0):
+    """Weak-localization magnetoconductance of graphene (McCann et al. 2006), in e^2/h.
+
+    ``(A / pi) [Y(B_phi / B) - Y((B_phi + 2 B_i) / B) - 2 Y((B_phi + B_*) / B)]``
+    with Y(x) = psi(1/2 + x) - ln x (:func:`hln_y`).
+
+    Parameters
+    ----------
+    field : float or array_like
+        B (any sign; the formula is even in B), in the units of the
+        characteristic fields.
+    b_phi : float
+        Dephasing field B_phi = hbar / (4 e L_phi^2) > 0.
+    b_i : float
+        Intervalley field B_i = hbar / (4 e L_i^2) >= 0 (0: no intervalley
+        scattering).
+    b_star : float
+        Intravalley symmetry-breaking field B_* = hbar / (4 e L_*^2) >= 0
+        (trigonal warping and intravalley scattering; 0: none).
+    prefactor : float
+        A; 1 for graphene (spin and valley degeneracy included).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        delta_sigma(B) = sigma(B) - sigma(0) per square in e^2/h.
+
+    Notes
+    -----
+    McCann, Kechedzhi, Fal'ko, Suzuura, Ando and Altshuler, PRL 97, 146805
+    (2006), Eq. 3, in the form used by Tikhonenko, Horsell, Gorbachev and
+    Savchenko, PRL 100, 056802 (2008)::
+
+        delta_sigma(B) = (e^2 / (pi h)) [ F(B/B_phi) - F(B/(B_phi + 2 B_i))
+                                          - 2 F(B/(B_phi + B_*)) ],
+        F(z) = ln z + psi(1/2 + 1/z),
+
+    B_x = hbar / (4 e L_x^2) = hbar / (4 e D tau_x).  F(B/B_x) = Y(B_x/B), and
+    e^2/(pi h) is 1/pi in e^2/h.  The formula is the conductivity of real
+    graphene: the twofold spin and the twofold valley degeneracy are included,
+    nothing is to be multiplied by 4.  The first term is the Cooperon that no
+    elastic process relaxes (dephasing only), the second the one relaxed by
+    intervalley scattering (at 2 / tau_i), the third the two relaxed by
+    intravalley symmetry breaking (at 1 / tau_*).  A multiplies the whole
+    form; it is 1 in the theory and is held there by the fits unless
+    ``free_prefactor=True``, where a free A absorbs what the formula does not
+    describe (several layers, partial coherence, a finite sample).
+
+    The fields are independent parameters here.  In McCann et al.
+    tau_*^-1 = tau_w^-1 + 2 tau_z^-1 + tau_i^-1 (trigonal warping,
+    intravalley symmetry breaking, intervalley scattering), so that physically
+    B_* >= B_i (L_* <= L_i); this is not imposed (see
+    :func:`andersonwl.analysis.fit_magnetoconductance`).
+
+    Limits:
+
+    * strong intervalley and intravalley scattering (B_i, B_* >> B, B_phi):
+      the last two terms vanish, delta_sigma -> (A / pi) Y(B_phi / B), HLN weak
+      localization with alpha = A (:func:`hln`);
+    * no intervalley scattering (B_i = 0): the first two terms cancel,
+      delta_sigma = -(2 A / pi) Y((B_phi + B_*) / B), which vanishes when
+      B_* >> B; with B_* = 0 too (no symmetry breaking) delta_sigma =
+      -(2 A / pi) Y(B_phi / B), weak antilocalization with HLN alpha = -2 A;
+    * weak field (B << B_phi): delta_sigma ~ (A / (24 pi)) [(B/B_phi)^2 -
+      (B/(B_phi + 2 B_i))^2 - 2 (B/(B_phi + B_*))^2].
+    """
+    b_phi = _check_positive("b_phi", b_phi)
+    b_i = _check_non_negative("b_i", b_i)
+    b_star = _check_non_negative("b_star", b_star)
+    field = np.asarray(field, dtype=float)
+    if not np.all(np.isfinite(field)):
+        raise ValueError("field must be finite")
+    out = prefactor * _mccann_kernel(field, b_phi, b_i, b_star)
+    return out if np.ndim(out) else float(out)
+
+
+def model_delta_sigma(model, field, b_phi, b_so=None, alpha=1.0, *, b_i=None, b_star=None):
+    """delta_sigma of one of :data:`MODELS` (``alpha`` is the HLN alpha or the prefactor A).
+
+    ``b_so`` is needed by hln-so and ilp, ``b_i`` and ``b_star`` by mccann.
+    """
     check_model(model)
     if model == "hln":
         return hln(field, b_phi, alpha)
+    if model == "mccann":
+        if b_i is None or b_star is None:
+            raise ValueError("model 'mccann' needs b_i and b_star")
+        return mccann(field, b_phi, b_i, b_star, alpha)
     if b_so is None:
         raise ValueError(f"model {model!r} needs b_so")
     return (hln_so if model == "hln-so" else ilp)(field, b_phi, b_so, alpha)

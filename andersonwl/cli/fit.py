@@ -1,4 +1,4 @@
-"""``andersonwl fit``: fit measured magnetoresistance curves with HLN, HLN-SO or ILP.
+"""``andersonwl fit``: fit measured magnetoresistance curves with HLN, HLN-SO, ILP or McCann.
 
 One file: one curve and its fit.  Several files: a temperature series, one fit per
 curve and then the dephasing law 1/L_phi^2 = c_0 + A T^p (+ B T^q) fitted to L_phi(T)
@@ -35,7 +35,8 @@ __all__ = ["register", "main"]
 def register(sub):
     """Add the ``fit`` sub-command to the argument parser."""
     p = sub.add_parser(
-        "fit", help="fit magnetoresistance curves (HLN, HLN-SO or ILP), or a temperature series",
+        "fit", help="fit magnetoresistance curves (HLN, HLN-SO, ILP or McCann for graphene), "
+                    "or a temperature series",
         description="Read a magnetoresistance curve (field in tesla; R_xx in ohm or sigma in "
                     "e^2/h), convert it to delta_sigma = sigma(B) - sigma(0) per square in "
                     "e^2/h, fit it (with a free constant offset, since the B = 0 reference is "
@@ -47,8 +48,9 @@ def register(sub):
                     "written then.")
     p.add_argument("data", type=Path, nargs="+", help="CSV file(s)")
     p.add_argument("--model", choices=MODELS, default="hln",
-                   help="HLN (alpha, L_phi), HLN with spin-orbit (L_phi, L_so) or ILP for "
-                        "Rashba systems (L_phi, L_so); default hln")
+                   help="HLN (alpha, L_phi), HLN with spin-orbit (L_phi, L_so), ILP for "
+                        "Rashba systems (L_phi, L_so) or McCann for graphene (L_phi, "
+                        "intervalley L_i, intravalley L_star); default hln")
     p.add_argument("--columns", default=None, metavar="FIELD,DATA",
                    help="the field and data columns, by header name or 0-based index "
                         "(default: the first two columns)")
@@ -64,7 +66,8 @@ def register(sub):
                    help="unit of the field column (default: from its header name, such as "
                         "B_mT, or a '# B in tesla' comment; never guessed)")
     p.add_argument("--free-prefactor", action="store_true",
-                   help="hln-so/ilp: fit the overall prefactor too (reported as alpha)")
+                   help="hln-so/ilp/mccann: fit the overall prefactor too (reported as "
+                        "alpha)")
     p.add_argument("--temperatures", default=None, metavar="T1,T2,...",
                    help="temperatures in K of the files, in order (default: a '# temperature "
                         "= T K' comment line in each file)")
@@ -187,6 +190,15 @@ def _single(args, path):
     if "l_so" in v:
         print(f"l_so = {v['l_so'] * 1e9:.6g} +- {e['l_so'] * 1e9:.2g} nm  "
               f"(B_so = {fit.b_so:.4g} T; convention: {fit.l_so_convention})")
+    if "l_i" in v:
+        print(f"l_i = {v['l_i'] * 1e9:.6g} +- {e['l_i'] * 1e9:.2g} nm  "
+              f"(B_i = {fit.b_i:.4g} T; intervalley scattering)")
+        print(f"l_star = {v['l_star'] * 1e9:.6g} +- {e['l_star'] * 1e9:.2g} nm  "
+              f"(B_* = {fit.b_star:.4g} T; intravalley symmetry breaking)")
+        if fit.b_star < fit.b_i:
+            print("note: B_* < B_i (l_star > l_i), whereas McCann et al. have 1/tau_* >= "
+                  "1/tau_i: the curve does not separate the two elastic rates, or the "
+                  "formula does not describe the sample")
     print(f"offset = {v['offset']:.3g} +- {e['offset']:.2g} e^2/h  (fitted constant: the "
           f"error of the B = 0 reference)")
     print(f"chi2 = {fit.chi2:.4g} (e^2/h)^2, dof = {fit.dof}, reduced chi2 = "
