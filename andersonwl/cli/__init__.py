@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "run": "andersonwl.cli.run",
     "fit": "andersonwl.cli.fit",
     "scaling": "andersonwl.cli.scaling",
+    "teach": "andersonwl.teach.cli",
 }
 
 
