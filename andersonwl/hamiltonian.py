@@ -31,7 +31,7 @@ from . import _random
 
 __all__ = ["Geometry", "SampleArrays", "LeadArrays", "sample_arrays", "lead_arrays",
            "model_arrays", "geometry_of", "haar_su2", "PAULI", "column_arrays",
-           "zeeman_block", "NO_ZEEMAN"]
+           "sigma_dot", "NO_ZEEMAN"]
 
 # Random streams: which labelled number is used for what.  Never reuse one.
 STREAM_BOX = 0
@@ -97,9 +97,9 @@ def geometry_of(model) -> Geometry:
 NO_ZEEMAN = (0.0, 0.0, 0.0)
 
 
-def zeeman_block(zeeman) -> np.ndarray:
-    """The 2 x 2 on-site block ``b . sigma`` of a Zeeman field ``b = zeeman``."""
-    return sum(b * s for b, s in zip(zeeman, (SX, SY, SZ))) + 0 * S0
+def sigma_dot(v) -> np.ndarray:
+    """The 2 x 2 block ``v . sigma`` (a Zeeman term b . sigma, a spin axis n . sigma)."""
+    return v[0] * SX + v[1] * SY + v[2] * SZ
 
 
 def haar_su2(seed, stream, *coords):
@@ -245,7 +245,7 @@ def lead_arrays(geom: Geometry, flux: float, rashba: float,
         hops.append(np.broadcast_to(ty, bshape + orb).astype(complex))
     onsite = np.zeros(cell + orb, dtype=dtype)
     if n == 2 and any(zeeman):
-        onsite = onsite + zeeman_block(zeeman)
+        onsite = onsite + sigma_dot(zeeman)
     out = LeadArrays(onsite, *hops)
     for a in out:
         if a is not None:
@@ -317,7 +317,7 @@ def column_arrays(geom: Geometry, seed: int, disorder: float, flux: float, rashb
             for comp, s in zip(nvec, (SX, SY, SZ)):
                 onsite = onsite + exchange * comp[..., None, None] * s
         if any(zeeman):
-            onsite = onsite + zeeman_block(zeeman)
+            onsite = onsite + sigma_dot(zeeman)
         if geom.spin_orbit == "su2":
             streams = (STREAM_SU2_X, STREAM_SU2_Y, STREAM_SU2_Z)
             hops = [-haar_su2(seed, streams[a], *bond(coords, a)) for a in range(len(shape))]

@@ -257,8 +257,8 @@ class StripModel:
         """
         if self.leads_have_rashba:
             return
-        zeeman = self.zeeman_strength if self.leads == "sample" else 0.0
-        problem = _lead_problem(self.width, self.height, self.energy, self.flux != 0, zeeman)
+        problem = _lead_problem(self.width, self.height, self.energy, self.flux != 0,
+                                self.lead_zeeman_strength)
         if problem is not None:
             raise ValueError(problem)
 
@@ -290,6 +290,11 @@ class StripModel:
     def lead_zeeman(self) -> tuple:
         """The Zeeman field of the leads: the sample's for ``leads="sample"``, else zero."""
         return self.zeeman if self.leads == "sample" else (0.0, 0.0, 0.0)
+
+    @property
+    def lead_zeeman_strength(self) -> float:
+        """``|b|`` of the leads' Zeeman field (which shifts their spin subbands by -+ it)."""
+        return self.zeeman_strength if self.leads == "sample" else 0.0
 
     @property
     def dimension(self) -> int:

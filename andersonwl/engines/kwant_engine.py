@@ -22,7 +22,14 @@ import numpy as np
 from .. import _blas
 from .._checks import instance
 from .._random import check_seed
-from ..hamiltonian import NO_ZEEMAN, PAULI, Geometry, geometry_of, lead_arrays, sample_arrays
+from ..hamiltonian import (
+    NO_ZEEMAN,
+    Geometry,
+    geometry_of,
+    lead_arrays,
+    sample_arrays,
+    sigma_dot,
+)
 from ..models import StripModel
 
 __all__ = ["make_system", "kwant_params", "PARAM_NAMES", "mumps_available", "SlowSolverWarning",
@@ -129,7 +136,7 @@ def _finalized(geom: Geometry, conserved: tuple | None = None):
     syst[(lat(*tag) for tag in itertools.product(*map(range, shape)))] = onsite
     law = None
     if conserved is not None:
-        law = -sum(c * s for c, s in zip(conserved, PAULI[1:]))
+        law = -sigma_dot(conserved)
     lead = kwant.Builder(kwant.TranslationalSymmetry(tuple(-v for v in unit(0))),
                          conservation_law=law)
     lead[(lat(0, *tag) for tag in itertools.product(*map(range, shape[1:])))] = lead_onsite

@@ -220,14 +220,12 @@ def _sweep(sample, leads, energy, norbs, stops, *, gauge=True, eigenvalues=False
         if x + 1 in stops:
             last = x == L - 1
             sigma_r, b = leads.sigma_right, leads.gamma_right_sqrt
-            if rot is not None and not identity[x]:     # right lead in the column gauge
+            # B, or B_out = P_out B with spin, then the right lead in the column gauge
+            bs = [b] if spin is None else [_project(b, p) for p in spin]
+            if rot is not None and not identity[x]:
                 sigma_r = _block_transform(sigma_r, w[x], w[x])
-                b = _block_transform_rows(b, w[x])
-            if spin is not None:                        # B_out = P_out B, then the gauge
-                b = np.array(leads.gamma_right_sqrt)
-                bs = [_project(b, p) for p in spin]
-                if rot is not None and not identity[x]:
-                    bs = [_block_transform_rows(bb, w[x]) for bb in bs]
+                bs = [_block_transform_rows(bb, w[x]) for bb in bs]
+            b = bs[0]
             xf = _solve(np.subtract(m, sigma_r, out=m) if last else m - sigma_r, rhs)
             if spin is not None:
                 out[x + 1] = np.array([[float(np.sum(np.abs(

@@ -41,7 +41,7 @@ import numpy as np
 
 from .. import _blas, _checks, _random
 from ..analysis.spin import spin_polarization
-from ..hamiltonian import PAULI
+from ..hamiltonian import PAULI, sigma_dot
 from ..models import StripModel
 
 __all__ = ["SPINS", "SPIN_ENGINES", "spin_axis", "spin_projectors", "check_spin_resolved",
@@ -72,7 +72,7 @@ def spin_axis(axis="z") -> tuple:
 def spin_projectors(axis="z") -> np.ndarray:
     """P_up, P_down = (1 +- n . sigma) / 2 along ``axis``, shape (2, 2, 2)."""
     n = spin_axis(axis)
-    ns = sum(c * s for c, s in zip(n, PAULI[1:]))
+    ns = sigma_dot(n)
     return np.array([(PAULI[0] + ns) / 2, (PAULI[0] - ns) / 2])
 
 

@@ -188,7 +188,7 @@ def window(model: StripModel, temperature: float | None = None) -> tuple[float, 
     mu = model.energy
     edge = (bands.rashba_band_edge(model.rashba) if model.leads_have_rashba
             else bands.lead_band_edge(model.width, model.height))
-    edge += math.sqrt(sum(b * b for b in model.lead_zeeman))
+    edge += model.lead_zeeman_strength
     X = min(T * math.log(2 / TAIL), (edge - abs(mu)) * (1 - 1e-6))
     tail = 2 / (1 + math.exp(X / T)) if X > 0 else 1.0
     if tail > WINDOW_TAIL:
@@ -207,7 +207,7 @@ def _breakpoints(model, lo, hi):
     if model.flux != 0 or model.leads_have_rashba:
         return np.zeros(0)
     edges = bands.subband_thresholds(model.width, model.height)
-    b = math.sqrt(sum(c * c for c in model.lead_zeeman))
+    b = model.lead_zeeman_strength
     if b:
         edges = np.sort(np.concatenate([edges - b, edges + b]))
     return edges[(edges > lo) & (edges < hi)]

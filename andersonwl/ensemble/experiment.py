@@ -696,18 +696,23 @@ def load_experiment(source) -> Experiment:
     return exp
 
 
+def _check_points(exp: Experiment, where: str, key: str, check) -> None:
+    """``check(model, engine)`` at every grid point; its ValueError names the point."""
+    for point, m, engine in zip(exp.points(), exp.models(), exp.engines()):
+        try:
+            check(m, engine)
+        except ValueError as exc:
+            at = ", ".join(f"{k}={point[k]!r}" for k in exp.swept) or "-"
+            raise ExperimentError(f"{where} [run] {key} at the grid point ({at}): "
+                                  f"{exc}") from None
+
+
 def _check_lambda(exp: Experiment, where: str) -> None:
     """``observable = "lambda"``: every grid point takes the boundary condition."""
     if exp.observable != "lambda":
         return
     from ..engines.transfer import _check_boundary
-    for point, m in zip(exp.points(), exp.models()):
-        try:
-            _check_boundary(m, exp.boundary)
-        except ValueError as exc:
-            at = ", ".join(f"{k}={point[k]!r}" for k in exp.swept) or "-"
-            raise ExperimentError(f"{where} [run] boundary at the grid point ({at}): "
-                                  f"{exc}") from None
+    _check_points(exp, where, "boundary", lambda m, engine: _check_boundary(m, exp.boundary))
 
 
 def _check_spin(exp: Experiment, where: str) -> None:
@@ -715,15 +720,13 @@ def _check_spin(exp: Experiment, where: str) -> None:
     from ..engines.spin import SPIN_ENGINES, check_spin_resolved
     if not exp.spin:
         return
-    for point, m, engine in zip(exp.points(), exp.models(), exp.engines()):
-        try:
-            check_spin_resolved(m, exp.spin)
-            if engine not in SPIN_ENGINES:
-                raise ValueError(f"the {engine} engine gives no spin-resolved conductances "
-                                 f"(use {' or '.join(SPIN_ENGINES)})")
-        except ValueError as exc:
-            at = ", ".join(f"{k}={point[k]!r}" for k in exp.swept) or "-"
-            raise ExperimentError(f"{where} [run] spin at the grid point ({at}): {exc}") from None
+
+    def check(m, engine):
+        check_spin_resolved(m, exp.spin)
+        if engine not in SPIN_ENGINES:
+            raise ValueError(f"the {engine} engine gives no spin-resolved conductances "
+                             f"(use {' or '.join(SPIN_ENGINES)})")
+    _check_points(exp, where, "spin", check)
 
 
 def _check_transmission(exp: Experiment, where: str) -> None:
@@ -731,17 +734,15 @@ def _check_transmission(exp: Experiment, where: str) -> None:
     from ..engines import TRANSMISSION_ENGINES
     if not exp.transmission:
         return
-    for point, m, engine in zip(exp.points(), exp.models(), exp.engines()):
-        why = None
+
+    def check(m, engine):
         if m.dephasing > 0 or m.temperature > 0:
-            why = "transmission eigenvalues need coherent transport at one energy " \
-                  "(dephasing = 0, temperature = 0)"
-        elif engine not in TRANSMISSION_ENGINES:
-            why = (f"the {engine} engine gives no transmission eigenvalues (use "
-                   f"{' or '.join(TRANSMISSION_ENGINES)})")
-        if why:
-            at = ", ".join(f"{k}={point[k]!r}" for k in exp.swept) or "-"
-            raise ExperimentError(f"{where} [run] transmission at the grid point ({at}): {why}")
+            raise ValueError("transmission eigenvalues need coherent transport at one energy "
+                             "(dephasing = 0, temperature = 0)")
+        if engine not in TRANSMISSION_ENGINES:
+            raise ValueError(f"the {engine} engine gives no transmission eigenvalues (use "
+                             f"{' or '.join(TRANSMISSION_ENGINES)})")
+    _check_points(exp, where, "transmission", check)
 
 
 #: Per-realisation cost model of :func:`auto_chunk` (RGF, one BLAS thread,

@@ -177,12 +177,9 @@ def _dataset(exp: Experiment, plan: Plan, attrs: dict):
         gs = rows[..., 1:5].reshape(*shape, nmax, 2, 2)
         data["spin_conductance"] = ((*dims, "realization", "spin_out", "spin_in"), gs)
         coords["spin_out"] = coords["spin_in"] = np.array(["up", "down"])
-        count = np.sum(np.isfinite(gs[..., 0, 0]), axis=-1)[..., None, None]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.nanmean(gs, axis=-3)
-            err = np.nanstd(gs, axis=-3, ddof=1) / np.sqrt(count)
-        data["spin_mean"] = ((*dims, "spin_out", "spin_in"), mean)
-        data["spin_stderr"] = ((*dims, "spin_out", "spin_in"), err)
+        spin_red = reductions(np.moveaxis(gs, -3, -1))      # over the realisations
+        data["spin_mean"] = ((*dims, "spin_out", "spin_in"), spin_red["mean"])
+        data["spin_stderr"] = ((*dims, "spin_out", "spin_in"), spin_red["stderr"])
         pol = polarization_of_means(np.moveaxis(gs, -3, 0))
         data["spin_polarization"] = (dims, pol[0])
         data["spin_polarization_stderr"] = (dims, pol[1])
