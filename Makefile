@@ -14,7 +14,7 @@ STAMP := $(VENV)/.andersonwl-installed
 PIP := $(BIN)/python -m pip install -c requirements/constraints.txt
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-core lint demo bench validate clean
+.PHONY: venv test test-core lint demo docs bench validate clean
 
 venv: $(STAMP)
 
@@ -40,6 +40,13 @@ test-core: venv
 
 demo: venv
 	$(BIN)/andersonwl demo --force
+
+# the documentation site in docs/_build/html: notebooks executed in quick mode (cached in
+# docs/_build/.jupyter_cache-quick1: a rebuild re-runs only the notebooks that changed),
+# MathJax bundled; ANDERSONWL_QUICK=0 renders the full-size notebooks (tens of minutes)
+docs: venv
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+	@echo "open docs/_build/html/index.html (works offline)"
 
 bench: venv
 	$(BIN)/python benchmarks/engines.py

@@ -13,6 +13,7 @@ import concurrent.futures as cf
 import contextlib
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -90,6 +91,10 @@ def single_blas_thread_env():
 
 
 def _init_worker(parent_pid: int) -> None:
+    # Ctrl-C (or a Jupyter kernel interrupt, sent to the whole process group) is for the
+    # main process, which then terminates the pool (:func:`_terminate`); a worker that took
+    # it would print a KeyboardInterrupt traceback and break the shared pool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update({k: "1" for k in BLAS_VARS})
     os.environ["ANDERSONWL_WORKER"] = "1"         # warnings are the main process's business
     _blas.pin_process(1)

@@ -8,7 +8,8 @@ refined as disorder realisations accumulate (fixed seeds: every student sees
 the same picture); an HLN fit (ILP with Rashba coupling, unless magnetic
 impurities break time reversal) drawn over it with alpha, L_phi, L_so and
 their errors; P(g) with the universal variance of
-the class; the perturbative beta(g) flow of the three classes with the
+the class; the coherent-backscattering picture of the reflection matrix
+(factor 2, 0, 1 in AI, AII, A); the perturbative beta(g) flow of the three classes with the
 sample's point; and "predict, then move the slider" prompts per class.
 :func:`export` writes the same page, with a precomputed grid of presets and
 disorders and client-side sliders, as one self-contained HTML file that

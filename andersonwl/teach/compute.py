@@ -57,11 +57,13 @@ from ..engines.leads import lead_data
 from ..engines.registry import choose_engine
 from ..engines.symmetry import symmetry_class
 from ..models import StripModel
+from ..simulations.backscattering import enhancement_factors, reflection_intensity
 
 __all__ = ["CONTROLS", "PRESETS", "PROMPTS", "CLASSES", "MAX_ORBITALS", "MAX_PROBE_ORBITALS",
            "CLASS_PATCH", "MIN_FIT_REALIZATIONS", "Control", "ControlError", "Controls",
            "parse_controls", "default_controls", "CuspRun", "progressive_cusp",
-           "numerical_class", "beta_flow", "fit_curve", "fit_kind", "config", "to_json"]
+           "numerical_class", "beta_flow", "fit_curve", "fit_kind", "config", "to_json",
+           "CBS_REALIZATIONS", "CBS_EXPECTED"]
 
 #: the Wigner-Dyson classes of the presets (``"custom"`` is any combination of the controls)
 CLASSES = ("AI", "AII", "A")
@@ -221,6 +223,12 @@ PROMPTS = {
 #: realisations before the first fit: fits of fewer are meaningless and often degenerate
 #: (and slow: the least-squares refinement crawls along a flat valley)
 MIN_FIT_REALIZATIONS = 8
+#: realisations of the coherent-backscattering picture (Kwant's reflection matrix at zero
+#: field, the first realisations of the cusp; ~0.1 s each at 24 x 24)
+CBS_REALIZATIONS = 24
+#: the enhancement factor of backscattering into the time-reversed channel, per class
+#: (:mod:`andersonwl.simulations.backscattering`)
+CBS_EXPECTED = {"AI": 2.0, "AII": 0.0, "A": 1.0}
 
 #: the flux grid of a drawn fit curve (points)
 _CURVE_POINTS = 61
@@ -539,6 +547,11 @@ class CuspRun:
         self._class_problem = None
         self.fit = None
         self.fit_realizations = 0
+        self._cbs = None            # sum of |r_ba|^2 over the backscattering realisations
+        self._cbs_info = None       # the first ReflectionIntensity (labels, partner, operator)
+        self.cbs_count = 0
+        self.cbs_error = ("not computed with dephasing probes: the picture is the "
+                          "coherent reflection matrix" if self.model.dephasing > 0 else None)
 
     @property
     def done(self) -> bool:
@@ -598,6 +611,7 @@ class CuspRun:
                     self._g[r] = row
                     self.count += 1
                     added += 1
+                self._backscattering_step(cancel)
         except ValueError as exc:
             self.error = " ".join(str(exc).split())
             raise
@@ -607,6 +621,52 @@ class CuspRun:
             if self.first_batch_seconds is None and self.count > 0:
                 self.first_batch_seconds = self.compute_seconds
         return added
+
+    def _backscattering_step(self, cancel) -> None:
+        """Add reflection matrices to the backscattering picture.
+
+        Not during the first batch (the first curve comes first); then one
+        realisation per step, and all that are left when the cusp is complete,
+        up to ``min(CBS_REALIZATIONS, count)``: realisation k has the disorder
+        of the cusp's realisation k.
+        """
+        if self.cbs_error is not None or (self.count <= self.controls.batch and not self.done):
+            return
+        goal = min(CBS_REALIZATIONS, self.count)
+        todo = goal - self.cbs_count if self.done else min(1, goal - self.cbs_count)
+        for _ in range(max(0, todo)):
+            if cancel():
+                self.cancelled = True
+                return
+            try:
+                ri = reflection_intensity(self.model, int(self._seeds[self.cbs_count]))
+            except (ValueError, RuntimeError) as exc:
+                self.cbs_error = " ".join(str(exc).split())
+                return
+            self._cbs_info = self._cbs_info or ri
+            self._cbs = ri.intensity if self._cbs is None else self._cbs + ri.intensity
+            self.cbs_count += 1
+
+    def backscattering(self) -> dict:
+        """The coherent-backscattering picture so far (JSON-ready pieces; see :meth:`state`)."""
+        out = {"realizations": self.cbs_count, "target": CBS_REALIZATIONS,
+               "error": self.cbs_error, "expected": CBS_EXPECTED}
+        if self.cbs_count == 0:
+            return out
+        info = self._cbs_info
+        mean = self._cbs / self.cbs_count
+        factors = enhancement_factors(mean, info.partner, info.labels)
+        offdiag = np.ones(mean.shape, dtype=bool)
+        cols = np.arange(mean.shape[0])
+        offdiag[info.partner, cols] = False
+        offdiag[cols, cols] = False
+        scale = float(mean[offdiag].mean()) if offdiag.any() else 1.0
+        out.update(intensity=mean / scale, labels=[f"{sp}{m}" for sp, m in info.labels],
+                   spins=[sp for sp, _ in info.labels], partner=info.partner,
+                   enhancement=factors, median=float(np.median(factors)),
+                   operator=info.operator, leads=info.model.leads,
+                   partner_max=float(np.sqrt(mean[info.partner, cols].max())))
+        return out
 
     def classify(self) -> str:
         """Find (once) and return the numerical symmetry class of the sample.
@@ -652,7 +712,12 @@ class CuspRun:
             (delta_sigma / error), ``cusp`` ("WL", "WAL" or "none": the sign
             of delta_sigma at the largest flux, beyond 3 errors),
             ``channels``, ``g_mean``, ``fit`` (:func:`fit_curve`) and
-            ``fit_realizations``, ``histogram``, ``beta``, ``flow``,
+            ``fit_realizations``, ``histogram``, ``backscattering``
+            (:meth:`backscattering`: ``intensity``, the mean ``|r_ba|^2``
+            over the mean off-diagonal background, channel ``labels``, the
+            time-reversed ``partner`` of each channel, ``enhancement`` per
+            channel and its ``median``, to compare with ``expected``),
+            ``beta``, ``flow``,
             ``symmetry_class`` (numerical, None until classified),
             ``expected_class``, ``engine``, ``warnings``, ``message``,
             ``seconds``.
@@ -694,7 +759,7 @@ class CuspRun:
         nan = np.full(self.fluxes.size, np.nan)
         out.update(delta_g=nan, delta_g_err=nan, delta_sigma=nan, delta_sigma_err=nan, z=nan,
                    cusp=None, g_mean=None, g_sample_mean=None, fit=None, fit_realizations=0,
-                   histogram=None, beta=None)
+                   histogram=None, beta=None, backscattering=None)
         out["flow"] = beta_flow(model.spin_degeneracy)
         if n == 0:
             out["warnings"] = warnings
@@ -739,6 +804,7 @@ class CuspRun:
             out["fit"] = {"model": fit_kind(model), "error": f"the fit waits for "
                           f"{MIN_FIT_REALIZATIONS} realisations"}
         out["histogram"] = self._histogram(g[:, 0])
+        out["backscattering"] = self.backscattering()
         cls = self.symmetry_class
         gs0 = out["g_sample_mean"]
         if cls is not None and gs0 is not None and gs0 > 0:

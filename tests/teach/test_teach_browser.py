@@ -1,38 +1,17 @@
 """``andersonwl teach`` in a real headless Chromium, driven by Playwright.
 
-Needs the Python package ``playwright`` and a system Chromium (no browser
-download): ``apt-get install chromium`` (Debian/Ubuntu) and
-``pip install playwright``.  ``ANDERSONWL_CHROMIUM`` names another executable.
-Without them the tests are skipped with that message.
+Needs a system Chromium and Playwright (``tests/chromium_pages.py``); without them
+the tests are skipped with a message that says what to install.
 """
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
+from chromium_pages import chromium, offline_page
 
 from andersonwl import teach
 from andersonwl.teach.server import TeachServer
-
-INSTALL = ("needs a system Chromium and the Playwright package: apt-get install chromium "
-           "chromium-driver; pip install playwright (no browser download: the test uses "
-           "/usr/bin/chromium, or $ANDERSONWL_CHROMIUM)")
-
-
-def _chromium():
-    for candidate in (os.environ.get("ANDERSONWL_CHROMIUM"), "/usr/bin/chromium",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    return None
-
-
-sync_api = pytest.importorskip("playwright.sync_api", reason=INSTALL)
-CHROMIUM = _chromium()
-if CHROMIUM is None:  # pragma: no cover - depends on the machine
-    pytest.skip(INSTALL, allow_module_level=True)
 
 #: 16 x 16 (where the presets' energies keep the lead channels fixed), 4 fluxes
 DEFAULTS = {"size": 16, "flux_max": 0.006, "n_flux": 4, "realizations": 64, "batch": 16}
@@ -40,14 +19,8 @@ DEFAULTS = {"size": 16, "flux_max": 0.006, "n_flux": 4, "realizations": 64, "bat
 
 @pytest.fixture(scope="module")
 def browser():
-    args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
-    with sync_api.sync_playwright() as p:
-        try:
-            b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
-        except Exception as exc:  # pragma: no cover - a broken browser install
-            pytest.skip(f"Chromium at {CHROMIUM} does not start ({exc}); {INSTALL}")
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _values(page):
@@ -113,26 +86,17 @@ def test_exported_page_works_offline(browser, tmp_path):
     path = teach.export(tmp_path / "export", presets=("AI", "AII"), disorders=(3.0, 5.0),
                         realizations=24, defaults={k: v for k, v in DEFAULTS.items()
                                                    if k not in ("realizations", "batch")})
-    context = browser.new_context()
-    context.set_offline(True)
-    page = context.new_page()
-    errors, requests = [], []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def file_only(route):
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            requests.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", file_only)
+    context, page, errors, requests = offline_page(browser)
     page.goto(Path(path).resolve().as_uri())
     page.wait_for_function("() => window.andersonwl && window.andersonwl.ready", timeout=30_000)
     assert page.evaluate("window.andersonwl.mode") == "static"
     first = _values(page)
     assert first["preset"] == "AI" and first["realizations"] == 24
     assert page.locator("#cusp-plot circle").count() > 0
+    # the coherent-backscattering picture: enhanced time-reversed channel in AI
+    assert page.locator("#cbs-cells rect").count() > 0
+    ai_factor = float(page.get_attribute("#cbs-median", "data-value"))
+    assert ai_factor > 1.3, ai_factor
 
     page.locator("#control-disorder").fill("1")
     page.wait_for_function(f"() => window.andersonwl.key !== {json.dumps(first['key'])}",
@@ -144,5 +108,8 @@ def test_exported_page_works_offline(browser, tmp_path):
     page.select_option("#control-preset", "AII")
     third = _values(page)
     assert third["preset"] == "AII" and third["key"] not in (first["key"], second["key"])
+    # Kramers: no backscattering into the time-reversed partner, realisation by realisation
+    assert float(page.get_attribute("#cbs-median", "data-value")) < 1e-12
+    assert "i sigma_y K" in page.locator("#cbs-caption").inner_text()
     assert errors == [] and requests == []
     context.close()

@@ -237,3 +237,33 @@ def test_channel_change_is_a_warning_not_an_error():
     s = run.state()
     assert len(set(s["channels"])) > 1
     assert any("open lead channels changes" in w for w in s["warnings"])
+
+
+def test_backscattering_picture_follows_the_class():
+    """The page's reflection picture: factor 0 exactly in AII, enhanced in AI, none before data."""
+    for preset, extra in (("AI", {}), ("AII", {"energy": 0.95})):
+        run = CuspRun(parse_controls({"preset": preset, **SMALL, **extra,
+                                      "realizations": 12, "batch": 4}))
+        run.step()
+        assert run.state()["backscattering"]["realizations"] == 0   # not in the first batch
+        while not run.done:
+            run.step()
+        b = run.state()["backscattering"]
+        assert b["realizations"] == 12 and b["error"] is None
+        n = len(b["labels"])
+        assert np.asarray(b["intensity"]).shape == (n, n)
+        if preset == "AII":
+            assert b["operator"] == "i sigma_y K" and b["leads"] == "normal"
+            assert b["partner_max"] < 1e-10, b["partner_max"]
+        else:
+            assert b["operator"] == "K" and b["partner"] == list(range(n))
+            assert b["median"] > 1.2, b["median"]
+
+
+def test_backscattering_is_skipped_with_dephasing():
+    run = CuspRun(parse_controls({**SMALL, "size": 10, "dephasing": 0.1, "realizations": 4,
+                                  "batch": 2}))
+    while not run.done:
+        run.step()
+    b = run.state()["backscattering"]
+    assert b["realizations"] == 0 and "dephasing" in b["error"]
