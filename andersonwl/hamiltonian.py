@@ -15,6 +15,9 @@ two trailing orbital axes):
   ``hop_z = None``;
 * lead cell: ``lead_onsite[y]``, ``lead_hop_x[y]`` (= H_{(x+1,y),(x,y)} inside
   the lead and across its interface to the sample), ``lead_hop_y[y]``.
+* honeycomb ribbons (``lattice`` "zigzag" or "armchair", :mod:`andersonwl.honeycomb`):
+  a "site" (x, y) is a unit cell of two atoms (atom columns 2x and 2x + 1 of a
+  brick-wall lattice), the two orbitals of every block are the two atoms.
 
 Sign conventions: hopping -t = -1; Rashba and Peierls phases, the Zeeman term
 ``b . sigma`` and the lead kinds as in :class:`andersonwl.models.StripModel`.
@@ -59,6 +62,7 @@ class Geometry(NamedTuple):
     height: int = 1
     correlation_length: float = 0.0
     leads: str = "sample"
+    lattice: str = "square"
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -90,7 +94,8 @@ def geometry_of(model) -> Geometry:
     """The :class:`Geometry` (structure of the Kwant system) of ``model``."""
     return Geometry(model.length, model.width, model.norbs, model.spin_orbit,
                     model.disorder_kind, getattr(model, "height", 1),
-                    getattr(model, "correlation_length", 0.0), getattr(model, "leads", "sample"))
+                    getattr(model, "correlation_length", 0.0), getattr(model, "leads", "sample"),
+                    getattr(model, "lattice", "square"))
 
 
 #: No Zeeman field.
@@ -180,6 +185,10 @@ def _plain_hoppings(geom: Geometry, rashba: float):
 
 
 def _validate_params(geom, rashba, exchange, zeeman=NO_ZEEMAN):
+    if geom.lattice != "square":
+        if rashba != 0 or exchange != 0 or any(zeeman):
+            raise ValueError("honeycomb ribbons take no rashba, exchange or zeeman (spinless)")
+        return
     if geom.norbs == 1 and (rashba != 0 or exchange != 0 or any(zeeman)):
         raise ValueError("a spinless system cannot take rashba, exchange or zeeman != 0; "
                          "build the model with spin_orbit='rashba', exchange > 0 or zeeman")
@@ -230,6 +239,14 @@ def lead_arrays(geom: Geometry, flux: float, rashba: float,
     spin-conserving along every axis.
     """
     _validate_params(geom, rashba, 0.0, zeeman)
+    if geom.lattice != "square":        # a clean unit cell of the ribbon
+        from .honeycomb import ribbon_columns
+        cell = ribbon_columns(geom, 0, 0.0, flux, 0, 1)
+        out = LeadArrays(*(None if a is None else np.ascontiguousarray(a[0]) for a in cell))
+        for a in out:
+            if a is not None:
+                a.setflags(write=False)
+        return out
     if geom.leads == "normal":
         rashba, zeeman = 0.0, NO_ZEEMAN
     n = geom.norbs
@@ -286,6 +303,11 @@ def column_arrays(geom: Geometry, seed: int, disorder: float, flux: float, rashb
     _validate_params(geom, rashba, exchange, zeeman)
     if not 0 <= x0 < x1:
         raise ValueError(f"need 0 <= x0 < x1, got x0={x0}, x1={x1}")
+    if geom.lattice != "square":
+        if periodic:
+            raise ValueError("periodic boundaries are not available for honeycomb ribbons")
+        from .honeycomb import ribbon_columns
+        return ribbon_columns(geom, seed, disorder, flux, x0, x1)
     if periodic and abs(flux * geom.width - round(flux * geom.width)) > 1e-9:
         raise ValueError("periodic boundaries need flux * width integer, "
                          f"got {flux * geom.width}")

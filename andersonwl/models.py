@@ -43,11 +43,12 @@ import numpy as np
 
 from . import _checks, bands
 
-__all__ = ["StripModel", "SPIN_ORBIT_KINDS", "DISORDER_KINDS", "LEAD_KINDS"]
+__all__ = ["StripModel", "SPIN_ORBIT_KINDS", "DISORDER_KINDS", "LEAD_KINDS", "LATTICES"]
 
 SPIN_ORBIT_KINDS = (None, "rashba", "su2")
 DISORDER_KINDS = ("box", "gaussian")
 LEAD_KINDS = ("sample", "normal")
+LATTICES = ("square", "zigzag", "armchair")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -197,6 +198,7 @@ class StripModel:
     temperature: float = 0.0
     zeeman: tuple = (0.0, 0.0, 0.0)
     leads: str = "sample"
+    lattice: str = "square"
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
@@ -214,6 +216,9 @@ class StripModel:
         _checks.choice("leads", self.leads, LEAD_KINDS)
         _checks.choice("spin_orbit", self.spin_orbit, SPIN_ORBIT_KINDS)
         _checks.choice("disorder_kind", self.disorder_kind, DISORDER_KINDS)
+        _checks.choice("lattice", self.lattice, LATTICES)
+        if self.lattice != "square":
+            self._check_ribbon()
         if self.rashba != 0 and self.spin_orbit == "su2":
             raise ValueError("rashba and spin_orbit='su2' contradict each other: "
                              "the SU(2) model has its own random spin-orbit hopping")
@@ -231,7 +236,9 @@ class StripModel:
                                  "spinful, or write spinful=True")
         if self.height > 1 and self.spin_orbit == "rashba":
             raise ValueError("Rashba coupling is defined for 2D strips (height=1) only")
-        if self.height > 1:
+        if self.lattice != "square":
+            edge = 3.0
+        elif self.height > 1:
             edge = 6.0
         else:
             edge = bands.rashba_band_edge(self.rashba) if self.spin_orbit == "rashba" else 4.0
@@ -239,6 +246,23 @@ class StripModel:
         if not abs(self.energy) < edge:
             raise ValueError(f"energy {self.energy} lies outside the clean band "
                              f"(-{edge:.6g}, {edge:.6g})")
+
+    def _check_ribbon(self) -> None:
+        """Refuse what a honeycomb ribbon does not take (before any compute)."""
+        wrong = [name for name, bad in (
+            ("rashba", self.rashba != 0), ("spin_orbit", self.spin_orbit is not None),
+            ("exchange", self.exchange > 0), ("zeeman", any(self.zeeman)),
+            ("spinful", bool(self.spinful)), ("height", self.height > 1),
+            ("dephasing", self.dephasing > 0), ("temperature", self.temperature > 0),
+            ("leads", self.leads != "sample")) if bad]
+        if wrong:
+            raise ValueError(f"lattice={self.lattice!r} (a spinless graphene ribbon) does not "
+                             f"take {', '.join(wrong)}: spin-orbit coupling, magnetic terms, "
+                             "3D bars, dephasing probes, temperature and normal leads "
+                             "are square-lattice options for now")
+        if self.width < 2:
+            raise ValueError(f"a {self.lattice} ribbon needs width >= 2 (zigzag chains or "
+                             f"dimer lines), got {self.width}")
 
     def check_leads(self) -> None:
         """Refuse energies with no open lead channel or at a lead subband threshold.
@@ -256,6 +280,12 @@ class StripModel:
             Naming the lead band or the threshold, and what to change.
         """
         if self.leads_have_rashba:
+            return
+        if self.lattice != "square":
+            from .honeycomb import ribbon_lead_problem
+            problem = ribbon_lead_problem(self.lattice, self.width, self.energy, self.flux != 0)
+            if problem is not None:
+                raise ValueError(problem)
             return
         problem = _lead_problem(self.width, self.height, self.energy, self.flux != 0,
                                 self.lead_zeeman_strength)
@@ -303,7 +333,9 @@ class StripModel:
 
     @property
     def norbs(self) -> int:
-        """Orbitals per site: 2 when spinful, else 1."""
+        """Orbitals per site: 2 when spinful, else 1; 2 (the two atoms of a cell) on a ribbon."""
+        if self.lattice != "square":
+            return 2
         return 2 if self.spinful else 1
 
     def replace(self, **changes) -> StripModel:

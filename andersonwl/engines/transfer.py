@@ -272,6 +272,10 @@ def _iterate(model, seed, periodic, max_length, chunk=None, *, wrap=1.0, breaks=
 def _check_boundary(model, boundary) -> bool:
     """Validate ``boundary`` for ``model``; True when the bar wraps around."""
     _checks.choice("boundary", boundary, BOUNDARIES)
+    if getattr(model, "lattice", "square") != "square":
+        raise ValueError(f"transfer matrices need an invertible hopping between columns; the "
+                         f"{model.lattice} ribbon's unit cells are joined by single bonds: "
+                         "use the conductance engines (rgf, kwant) for graphene ribbons")
     periodic = boundary != "hardwall"
     cell = geometry_of(model).shape[1:]         # (width,) or (width, height)
     if periodic and min(cell) < 3:

@@ -439,7 +439,7 @@ def _table(data, name, where, required):
 VECTOR_FIELDS = {"zeeman": 3}
 #: model fields added after the checkpoint format was fixed: left out of the
 #: fingerprint at their default, so that runs started before they existed resume
-LATE_FIELDS = {"zeeman": (0.0, 0.0, 0.0), "leads": "sample"}
+LATE_FIELDS = {"zeeman": (0.0, 0.0, 0.0), "leads": "sample", "lattice": "square"}
 
 
 def _vector(where, name, value):

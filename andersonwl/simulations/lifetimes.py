@@ -38,8 +38,9 @@ __all__ = ["quantum_lifetime", "transport_lifetime", "lifetimes", "ioffe_regel",
 
 
 def _check_scalar_model(model):
-    if model.spinful or model.flux != 0 or model.dimension != 2:
-        raise ValueError("lifetimes are computed for spinless 2D models without flux")
+    if model.spinful or model.flux != 0 or model.dimension != 2 or model.lattice != "square":
+        raise ValueError("lifetimes are computed for spinless 2D square-lattice models "
+                         "without flux")
 
 
 def _torus_hamiltonian(model, seed, size):

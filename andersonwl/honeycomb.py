@@ -1,0 +1,343 @@
+"""Graphene ribbons: the honeycomb lattice as a brick wall of two-atom unit cells.
+
+The honeycomb lattice is topologically a square lattice with every other
+bond of one direction removed (a brick wall).  Atoms sit at integer (i, y),
+i the atom column; the ribbon runs along x, between hard walls at y = 0 and
+y = width - 1.  Two orientations of the brick wall give the two ribbons:
+
+* ``"zigzag"``: every bond along x is present (the rows are zigzag chains
+  along the ribbon); the bond (i, y) -- (i, y + 1) exists when i + y is even.
+  The edges are zigzag; ``width`` = N_z, the number of zigzag chains.
+* ``"armchair"``: every bond along y is present (the atom columns are zigzag
+  chains across the ribbon); the bond (i, y) -- (i + 1, y) exists when i + y is
+  even.  The edges are armchair; ``width`` = N_a, the number of dimer lines
+  (metallic when N_a = 3 m + 2, Brey and Fertig, PRB 73, 235411 (2006)).
+
+Both are periodic along x with period 2 atom columns, so the engines see a
+square lattice of *unit cells* (x, y) holding the atoms (2x, y) and
+(2x + 1, y) as orbitals 0 and 1: every block is 2 x 2, the hopping between
+cells along x is the single bond (2x + 1, y) -> (2x + 2, y) (a rank-1 block,
+or zero), and the transverse hopping is diagonal.  The slice-based engines
+(RGF, Kwant, the symmetry classifier) carry it unchanged.
+
+Conventions
+-----------
+* Hopping -t = -1 on nearest-neighbour bonds; energies from the Dirac point
+  (E = 0, the band centre); the clean band is ``|E| <= 3``.
+* Lengths in units of the graphene lattice constant a = sqrt(3) a_cc = 1
+  (0.246 nm), a_cc the carbon-carbon distance.  Atom positions
+  (:func:`atom_positions`): zigzag, x = i/2, y = (sqrt(3)/2) y + s sqrt(3)/12;
+  armchair, x = (sqrt(3)/2) i + s sqrt(3)/12, y = y/2; s = +1 when i + y is
+  even, -1 otherwise.  The unit cell along the ribbon is a (zigzag) or
+  sqrt(3) a (armchair) long; ``length`` counts unit cells.
+* Flux: ``flux`` is the flux per *hexagon* in h/e, in the Landau gauge
+  A = (-B y, 0) on the bonds along x: the phase of the bond (i, y) -> (i+1, y)
+  is exp(-i pi flux y) (each hexagon spans two squares of the brick wall),
+  independent of x, so the leads carry it too.  A hexagon has area
+  (sqrt(3)/2) a^2: B = flux (h/e) / (sqrt(3)/2 a^2).
+* g = G/(e^2/h) for spinless electrons: multiply by 2 for the spin of real
+  graphene (its valley degeneracy is already in the ribbon's channels).
+* Disorder: box (W, in [-W/2, W/2]) or Gaussian (variance W^2/12) on every
+  atom, a pure function of (seed, atom); with ``correlation_length`` xi > 0
+  the smooth potential V(r_i) = sum_j K(r_i - r_j) w_j, ``K ~ exp(-|r|^2/xi^2)``
+  normalised to sum_j K^2 = 1 (variance kept), over atoms j within 3 xi:
+  ``<V(r) V(r')> = (W^2/12) exp(-|r - r'|^2 / (2 xi^2))``.  xi << a scatters
+  between the valleys K and K' (weak localization); xi >~ a keeps the valleys
+  apart, and the Berry phase pi of each valley turns the correction
+  antilocalizing (Suzuura and Ando, PRL 89, 266603 (2002); McCann et al.,
+  PRL 97, 146805 (2006); Rycerz, Tworzydlo and Beenakker, EPL 79, 57003
+  (2007) for the lattice model).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from . import _random
+
+__all__ = ["LATTICES", "HONEYCOMB", "ribbon_columns", "atom_positions", "atom_coordinates",
+           "honeycomb_potential", "ribbon_bands", "ribbon_thresholds", "ribbon_lead_problem",
+           "ribbon_modes", "RibbonModes", "CELL_LENGTH"]
+
+#: the lattices of :class:`andersonwl.StripModel`
+LATTICES = ("square", "zigzag", "armchair")
+#: the honeycomb ribbons
+HONEYCOMB = ("zigzag", "armchair")
+#: length of one unit cell along the ribbon, in lattice constants a
+CELL_LENGTH = {"zigzag": 1.0, "armchair": math.sqrt(3.0)}
+
+_R3 = math.sqrt(3.0)
+
+
+def atom_coordinates(x0: int, x1: int, width: int):
+    """Integer atom coordinates (i, y) of the unit cells x0 <= x < x1, shape (C, width, 2)."""
+    cells = np.arange(x0, x1)
+    i = 2 * cells[:, None, None] + np.arange(2)[None, None, :]
+    y = np.arange(width)[None, :, None]
+    return np.broadcast_to(i, (cells.size, width, 2)), np.broadcast_to(y, (cells.size, width, 2))
+
+
+def atom_positions(lattice: str, i, y):
+    """Positions (x, y) of atoms (i, y), in lattice constants a (module notes)."""
+    i = np.asarray(i)
+    y = np.asarray(y)
+    s = np.where((i + y) % 2 == 0, 1.0, -1.0)
+    if lattice == "zigzag":
+        return 0.5 * i, 0.5 * _R3 * y + s * _R3 / 12
+    if lattice == "armchair":
+        return 0.5 * _R3 * i + s * _R3 / 12, 0.5 * y
+    raise ValueError(f"not a honeycomb lattice: {lattice!r}")
+
+
+@functools.lru_cache(maxsize=32)
+def _kernel(lattice: str, xi: float):
+    """Offsets (di, dy) and weights K for the two parities of i + y (normalised per parity)."""
+    px, py = (0.5, 0.5 * _R3) if lattice == "zigzag" else (0.5 * _R3, 0.5)
+    ci, cy = int(math.ceil(3 * xi / px)) + 1, int(math.ceil(3 * xi / py)) + 1
+    di, dy = np.meshgrid(np.arange(-ci, ci + 1), np.arange(-cy, cy + 1), indexing="ij")
+    di, dy = di.ravel(), dy.ravel()
+    weights = []
+    for parity in (0, 1):
+        x0, y0 = atom_positions(lattice, np.array(parity), np.array(0))
+        x1, y1 = atom_positions(lattice, parity + di, dy)
+        k = np.exp(-((x1 - x0) ** 2 + (y1 - y0) ** 2) / xi**2)
+        k[k < 1e-12 * k.max()] = 0.0
+        weights.append(k / np.sqrt(np.sum(k**2)))
+    keep = (weights[0] > 0) | (weights[1] > 0)
+    return di[keep], dy[keep], weights[0][keep], weights[1][keep]
+
+
+def honeycomb_potential(seed: int, disorder: float, kind: str, lattice: str, i, y,
+                        correlation_length: float = 0.0) -> np.ndarray:
+    """The on-site energies of atoms (i, y) (module notes); pure functions of (seed, atom)."""
+    from .hamiltonian import STREAM_BOX, STREAM_GAUSS
+    i = np.asarray(i, dtype=np.int64)
+    y = np.asarray(y, dtype=np.int64)
+    if disorder == 0:
+        return np.zeros(i.shape)
+
+    def white(ii, yy):
+        if kind == "box":
+            return disorder * (_random.uniform(seed, STREAM_BOX, ii, yy) - 0.5)
+        return disorder / math.sqrt(12.0) * _random.normal(seed, STREAM_GAUSS, ii, yy)
+
+    if correlation_length <= 0:
+        return white(i, y)
+    from .hamiltonian import _OFFSET
+    di, dy, k0, k1 = _kernel(lattice, float(correlation_length))
+    even = (i + y) % 2 == 0
+    out = np.zeros(i.shape)
+    for a, b, w0, w1 in zip(di, dy, k0, k1):
+        out += np.where(even, w0, w1) * white(i + a + _OFFSET, y + b + _OFFSET)
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _cells_potential(lattice, width, kind, xi, seed, disorder, x0, x1):
+    """The potential of cells x0 <= x < x1, shape (C, width, 2), cached (read-only).
+
+    A flux sweep visits the same realisation at every flux: a correlated
+    potential (a kernel sum over hundreds of neighbours) is computed once.
+    """
+    i, y = atom_coordinates(x0, x1, width)
+    eps = honeycomb_potential(seed, disorder, kind, lattice, i, y, xi)
+    eps.setflags(write=False)
+    return eps
+
+
+def _phase(flux, y):
+    """Peierls phase of a bond (i, y) -> (i + 1, y): exp(-i pi flux y), flux per hexagon."""
+    return np.exp(-1j * np.pi * flux * np.asarray(y, dtype=float))
+
+
+def ribbon_columns(geom, seed: int, disorder: float, flux: float, x0: int, x1: int):
+    """Hamiltonian blocks of the unit cells ``x0 <= x < x1`` of an unbounded ribbon.
+
+    The layout of :func:`andersonwl.hamiltonian.column_arrays` with 2 x 2
+    blocks (orbital 0: atom 2x, orbital 1: atom 2x + 1): ``onsite`` (C, W, 2, 2)
+    holds the two atoms' energies and the bond between them, ``hop_x``
+    (C, W, 2, 2) = H_{x+1, x} the bond (2x + 1, y) -> (2x + 2, y), ``hop_y``
+    (C, W - 1, 2, 2) = H_{(x, y+1), (x, y)}.
+    """
+    from .hamiltonian import SampleArrays
+    lattice, W = geom.lattice, geom.width
+    eps = _cells_potential(lattice, W, geom.disorder_kind, geom.correlation_length, seed,
+                           disorder, x0, x1)
+    C = x1 - x0
+    rows = np.arange(W)
+    ph = np.broadcast_to(_phase(flux, rows), (C, W))
+    onsite = np.zeros((C, W, 2, 2), dtype=complex)
+    onsite[..., 0, 0] = eps[..., 0]
+    onsite[..., 1, 1] = eps[..., 1]
+    hop_x = np.zeros((C, W, 2, 2), dtype=complex)
+    hop_y = np.zeros((C, W - 1, 2, 2), dtype=complex)
+    even = (rows % 2 == 0)
+    if lattice == "zigzag":
+        onsite[..., 1, 0] = -ph                       # (2x, y) -> (2x+1, y)
+        hop_x[..., 0, 1] = -ph                        # (2x+1, y) -> (2x+2, y)
+        hop_y[..., 0, 0] = np.where(even[:-1], -1.0, 0.0)    # atom 2x: i + y even
+        hop_y[..., 1, 1] = np.where(even[:-1], 0.0, -1.0)    # atom 2x+1
+    else:
+        onsite[..., 1, 0] = np.where(even, -ph, 0.0)         # 2x + y even
+        hop_x[..., 0, 1] = np.where(even, 0.0, -ph)          # 2x + 1 + y even
+        hop_y[..., 0, 0] = -1.0
+        hop_y[..., 1, 1] = -1.0
+    onsite[..., 0, 1] = onsite[..., 1, 0].conj()
+    return SampleArrays(np.ascontiguousarray(onsite), hop_x, hop_y)
+
+
+def _bloch(lattice: str, width: int, flux: float = 0.0):
+    """h0, V of the clean ribbon: H(k) = h0 + V e^{ik} + V^dagger e^{-ik}, k per unit cell."""
+    from .engines.leads import as_blocks, block_diag_dense, slice_hamiltonian
+    from .hamiltonian import Geometry, lead_arrays
+    geom = Geometry(1, width, 2, None, "box", 1, 0.0, "sample", lattice)
+    lead = lead_arrays(geom, float(flux), 0.0)
+    return slice_hamiltonian(lead, 2), block_diag_dense(as_blocks(lead.hop_x, 2, 0))
+
+
+@functools.lru_cache(maxsize=64)
+def ribbon_bands(lattice: str, width: int, points: int = 513) -> tuple[np.ndarray, np.ndarray]:
+    """The clean ribbon's bands E_n(k) on k in [0, pi] (k per unit cell), shape (points, 2 W).
+
+    Returns ``(k, energies)``; E_n(-k) = E_n(k) without a field.
+    """
+    h0, v = _bloch(lattice, width)
+    k = np.linspace(0.0, np.pi, points)
+    e = np.array([np.linalg.eigvalsh(h0 + v * np.exp(1j * q) + v.conj().T * np.exp(-1j * q))
+                  for q in k])
+    return k, e
+
+
+@functools.lru_cache(maxsize=64)
+def ribbon_thresholds(lattice: str, width: int) -> np.ndarray:
+    """Energies where a subband of the clean ribbon has zero velocity (band extrema), sorted.
+
+    The extrema of every band on the grid of :func:`ribbon_bands`, refined
+    to 1e-12 by golden-section search on that band (the zigzag edge band
+    touches E = 0 at k = pi, where it is flat: E = 0 is a threshold).
+    """
+    from scipy.optimize import minimize_scalar
+    h0, v = _bloch(lattice, width)
+    k, e = ribbon_bands(lattice, width)
+
+    def band(n, q):
+        return np.linalg.eigvalsh(h0 + v * np.exp(1j * q) + v.conj().T * np.exp(-1j * q))[n]
+
+    out = [e[0], e[-1]]              # k = 0 and pi are extrema by symmetry
+    for n in range(e.shape[1]):
+        col = e[:, n]
+        for j in range(1, col.size - 1):
+            for sign in (1.0, -1.0):
+                if sign * col[j] <= sign * col[j - 1] and sign * col[j] <= sign * col[j + 1]:
+                    r = minimize_scalar(lambda q, n=n, s=sign: s * band(n, q),
+                                        bounds=(k[j - 1], k[j + 1]), method="bounded",
+                                        options={"xatol": 1e-12})
+                    out.append(np.array([band(n, r.x)]))
+    vals = np.concatenate([np.ravel(o) for o in out])
+    return np.unique(np.round(vals, 12))
+
+
+def ribbon_lead_problem(lattice: str, width: int, energy: float, field: bool) -> str | None:
+    """Why a clean ribbon lead cannot be used at ``energy``; None when it can.
+
+    No open channel (the energy in a gap: the Dirac point of a semiconducting
+    armchair ribbon) or a subband threshold (zero velocity, g jumps).  With
+    a field the leads' mode solver checks thresholds instead.
+    """
+    if field:
+        return None
+    _, e = ribbon_bands(lattice, width)
+    lo, hi = e.min(axis=0), e.max(axis=0)
+    thresholds = ribbon_thresholds(lattice, width)
+    near = np.abs(thresholds - energy) < 1e-6
+    if np.any(near):
+        where = " (the Dirac point: the zigzag edge band is flat there)" \
+            if abs(energy) < 1e-6 and lattice == "zigzag" else ""
+        return (f"energy {energy} lies at a subband threshold of the {lattice} ribbon of "
+                f"width {width} (E = {thresholds[near][0]:.9g}){where}, where a channel "
+                "opens with zero velocity and g jumps: shift the energy slightly")
+    if not np.any((lo < energy) & (energy < hi)):
+        gap = thresholds[np.argmin(np.abs(thresholds - energy))]
+        return (f"energy {energy} has no open channel in the {lattice} ribbon of width "
+                f"{width}: it lies in a gap of the clean ribbon (nearest band edge "
+                f"E = {gap:.6g}); a semiconducting armchair ribbon (width != 3 m + 2) is "
+                "gapped around the Dirac point E = 0")
+    return None
+
+
+class RibbonModes:
+    """The open channels of a clean ribbon lead at one energy (:func:`ribbon_modes`).
+
+    Attributes
+    ----------
+    lattice : str
+    width : int
+    energy : float
+    momenta : numpy.ndarray
+        Longitudinal momentum k (per unit cell, in (-pi, pi]) of each
+        right-moving (incoming from the left) mode.
+    velocities : numpy.ndarray
+        Their group velocities dE/dk (units of t times the unit cell).
+    valleys : tuple of str
+        "K" (k > 0) or "K'" (k < 0) for a zigzag ribbon, whose valleys
+        project onto k = +-2 pi/3; "K+K'" for an armchair ribbon, where both
+        valleys project onto k = 0 and the edges mix them (every mode is a
+        valley superposition).
+    nmodes : int
+        The clean conductance g = nmodes (spinless, e^2/h).
+    """
+
+    def __init__(self, lattice, width, energy, momenta, velocities, valleys):
+        self.lattice, self.width, self.energy = lattice, width, energy
+        self.momenta, self.velocities, self.valleys = momenta, velocities, valleys
+        self.nmodes = int(len(momenta))
+
+    def __repr__(self):
+        return (f"RibbonModes({self.lattice}, width={self.width}, E={self.energy:g}: "
+                f"{self.nmodes} modes, valleys {self.valleys})")
+
+
+def ribbon_modes(model) -> RibbonModes:
+    """The lead modes of a honeycomb ``model`` at its energy, with their valleys.
+
+    Parameters
+    ----------
+    model : StripModel
+        ``lattice`` "zigzag" or "armchair".
+
+    Returns
+    -------
+    RibbonModes
+
+    Notes
+    -----
+    The valleys of graphene sit at the Brillouin-zone corners K, K'.  Along a
+    zigzag ribbon (period a) they project onto k = +-2 pi/3 per unit cell:
+    modes with k > 0 belong to K, k < 0 to K' (the zigzag edge state joins
+    the two valleys through k = pi).  Along an armchair ribbon (period
+    sqrt(3) a) both project onto k = 0 and the armchair edges mix them (Brey
+    and Fertig, PRB 73, 235411 (2006)).  Computed with Kwant's mode solver.
+    """
+    from kwant.physics import modes
+
+    from .models import StripModel
+    if not isinstance(model, StripModel) or model.lattice not in HONEYCOMB:
+        raise ValueError("ribbon_modes needs a StripModel with lattice 'zigzag' or 'armchair'")
+    model.check_leads()
+    h0, v = _bloch(model.lattice, model.width, model.flux)
+    prop, _ = modes(h0 - model.energy * np.eye(h0.shape[0]), v)
+    k = np.asarray(prop.momenta)
+    vel = np.asarray(prop.velocities)
+    right = vel > 0
+    k, vel = k[right], vel[right]
+    k = np.angle(np.exp(1j * k))           # into (-pi, pi]
+    order = np.argsort(k)
+    k, vel = k[order], vel[order]
+    if model.lattice == "zigzag":
+        valleys = tuple("K" if q > 0 else "K'" for q in k)
+    else:
+        valleys = ("K+K'",) * k.size
+    return RibbonModes(model.lattice, model.width, model.energy, k, vel, valleys)

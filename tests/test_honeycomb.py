@@ -1,0 +1,194 @@
+"""Graphene ribbons (lattice "zigzag" / "armchair"): the brick-wall construction checked
+against an independent Kwant honeycomb system, clean channel counts against the analytic
+ribbon spectra, unitarity, Onsager, the class, the correlated potential, bad input.
+
+Tolerances: engine agreements and exact relations to 1e-10 (measured: about 1e-14);
+the correlated potential's variance and correlation within 4 standard errors of the
+sample estimate (independent draws per seed).
+"""
+
+import math
+
+import kwant
+import numpy as np
+import pytest
+
+import andersonwl as aw
+from andersonwl.honeycomb import (
+    atom_coordinates,
+    atom_positions,
+    honeycomb_potential,
+    ribbon_modes,
+    ribbon_thresholds,
+)
+
+R3 = math.sqrt(3.0)
+
+
+def _native_conductance(model, seed):
+    """g of a zigzag ``model`` from a Kwant system whose bonds Kwant finds by distance.
+
+    Independent of the brick wall: a rectangular graphene cell (a x sqrt(3) a, four atoms
+    at the physical positions of :func:`atom_positions`), nearest neighbours from
+    ``lattice.neighbors()`` (Kwant's distance search), on-site energies looked up by
+    position, Peierls phases from the Landau gauge A = (-B y, 0) along each bond, with
+    B = flux per hexagon / (sqrt(3)/2) (the hexagon's area).
+    """
+    assert model.lattice == "zigzag" and model.width % 2 == 0
+    basis = [atom_positions("zigzag", i, y) for y in (0, 1) for i in (0, 1)]
+    lat = kwant.lattice.general([(1.0, 0.0), (0.0, R3)], [(float(x), float(y))
+                                                            for x, y in basis], norbs=1)
+    B = model.flux / (R3 / 2)
+
+    def index(pos):
+        return int(round(2 * pos[0])), int(round(pos[1] / (R3 / 2)))
+
+    def inside(length):
+        def shape(pos):
+            i, row = index(pos)
+            return 0 <= row < model.width and (length is None or 0 <= i < 2 * length)
+        return shape
+
+    def onsite(site):
+        i, row = index(site.pos)
+        return float(honeycomb_potential(seed, model.disorder, model.disorder_kind, "zigzag",
+                                         np.array(i), np.array(row),
+                                         model.correlation_length))
+
+    def hop(to, frm):
+        (x1, y1), (x0, y0) = to.pos, frm.pos
+        return -np.exp(-2j * np.pi * B * 0.5 * (y0 + y1) * (x1 - x0))
+
+    syst = kwant.Builder()
+    syst[lat.shape(inside(model.length), basis[0])] = onsite
+    syst[lat.neighbors()] = hop
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1.0, 0.0)))
+    lead[lat.shape(inside(None), basis[0])] = 0.0
+    lead[lat.neighbors()] = hop
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    fsyst = syst.finalized()
+    assert len(fsyst.sites) == 2 * model.length * model.width
+    bonds = sum(1 for _ in fsyst.graph) // 2
+    assert bonds == (2 * model.length - 1) * model.width + model.length * (model.width - 1)
+    return kwant.smatrix(fsyst, model.energy).transmission(1, 0)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(disorder=1.5),
+    dict(disorder=1.0, flux=0.02),
+    dict(disorder=1.2, correlation_length=0.8, disorder_kind="gaussian", flux=-0.01),
+], ids=["box", "flux", "correlated"])
+def test_brick_wall_equals_an_independent_kwant_honeycomb(kw):
+    model = aw.StripModel(length=7, width=6, energy=0.4, lattice="zigzag", **kw)
+    for seed in (0, 1):
+        g = aw.conductance(model, seed, engine="rgf")
+        assert abs(g - _native_conductance(model, seed)) < 1e-10, (kw, seed)
+
+
+@pytest.mark.parametrize("lattice", ["zigzag", "armchair"])
+@pytest.mark.parametrize("kw", [dict(disorder=1.5), dict(disorder=1.0, flux=0.03),
+                                dict(disorder=2.0, correlation_length=1.5)],
+                         ids=["box", "flux", "correlated"])
+def test_rgf_equals_kwant(lattice, kw):
+    model = aw.StripModel(length=9, width=8, energy=0.35, lattice=lattice, **kw)
+    for seed in (3, 4):
+        a = aw.conductance(model, seed, engine="rgf")
+        b = aw.conductance(model, seed, engine="kwant")
+        assert abs(a - b) < 1e-10 * max(1.0, b), (a, b)
+
+
+def test_zigzag_channels_are_odd_with_one_edge_channel():
+    # spinless g of a clean zigzag ribbon: 1 (the edge-state channel) near the Dirac point,
+    # then 3, 5, ... : the two valleys contribute unequal numbers of right-movers
+    th = ribbon_thresholds("zigzag", 8)
+    assert np.any(np.abs(th) < 1e-9)            # the flat edge band at E = 0
+    for energy, expected in [(0.05, 1), (0.3, 1), (0.6, 3), (0.8, 5)]:
+        model = aw.StripModel(length=5, width=8, energy=energy, lattice="zigzag")
+        g = aw.conductance(model, 0)
+        modes = ribbon_modes(model)
+        assert abs(g - expected) < 1e-10 and modes.nmodes == expected, (energy, g)
+        k, kp = modes.valleys.count("K"), modes.valleys.count("K'")
+        assert abs(k - kp) == 1, modes.valleys
+        assert np.all(modes.velocities > 0)
+
+
+@pytest.mark.parametrize("width", [5, 8, 9, 10])
+def test_armchair_subband_edges_are_analytic(width):
+    # E_p(k=0) = +-|1 + 2 cos(p pi / (N + 1))|, p = 1..N (Brey and Fertig, PRB 73, 235411)
+    edges = np.abs(1 + 2 * np.cos(np.arange(1, width + 1) * np.pi / (width + 1)))
+    th = ribbon_thresholds("armchair", width)
+    for e in edges:
+        assert np.min(np.abs(th - e)) < 1e-9, (width, e)
+    gap = edges.min()
+    metallic = width % 3 == 2
+    assert (gap < 1e-12) == metallic
+    if metallic:
+        assert abs(aw.conductance(aw.StripModel(4, width, 0.05, lattice="armchair"), 0) - 1) \
+            < 1e-10
+    else:
+        with pytest.raises(ValueError, match="gap"):
+            aw.StripModel(4, width, 0.5 * gap, lattice="armchair").check_leads()
+        g = aw.conductance(aw.StripModel(4, width, gap + 0.01, lattice="armchair"), 0)
+        assert abs(g - 1) < 1e-10
+
+
+@pytest.mark.parametrize("lattice", ["zigzag", "armchair"])
+def test_unitarity_onsager_and_class(lattice):
+    model = aw.StripModel(length=8, width=8, energy=0.45, lattice=lattice, disorder=1.5,
+                          flux=0.02)
+    s = aw.scattering_matrix(model, 2).data
+    assert np.abs(s.conj().T @ s - np.eye(s.shape[0])).max() < 1e-10
+    g_plus = aw.conductance(model, 2)
+    g_minus = aw.conductance(model.replace(flux=-0.02), 2)
+    assert abs(g_plus - g_minus) < 1e-10
+    assert aw.symmetry_class(model, 2) == "A"
+    assert aw.symmetry_class(model.replace(flux=0.0), 2) == "AI"
+
+
+def test_potential_is_a_pure_function_of_the_atom():
+    model = aw.StripModel(length=12, width=7, energy=0.3, lattice="armchair", disorder=2.0,
+                          correlation_length=1.2)
+    big = aw.hamiltonian.model_arrays(model, 5)[0].onsite
+    small = aw.hamiltonian.model_arrays(model.replace(length=5, width=7), 5)[0].onsite
+    np.testing.assert_array_equal(big[:5], small)
+
+
+def test_correlated_potential_statistics():
+    xi, W = 1.0, 2.0
+    i, y = atom_coordinates(0, 40, 40)
+    v = np.stack([honeycomb_potential(s, W, "box", "zigzag", i, y, xi) for s in range(6)])
+    var = v.var()
+    se = var * math.sqrt(2.0 / (v.size / 25))   # about 25 correlated atoms per independent value
+    assert abs(var - W**2 / 12) < 4 * se, (var, W**2 / 12)
+    # nearest neighbours along a zigzag chain are a_cc = 1/sqrt(3) apart
+    c = np.mean(v[..., 1] * v[..., 0])      # atoms 2x and 2x + 1 of a row: bonded
+    expected = W**2 / 12 * math.exp(-(1 / 3) / (2 * xi**2))
+    assert abs(c - expected) < 4 * se, (c, expected)
+
+
+@pytest.mark.parametrize("kw, words", [
+    (dict(width=1), "width >= 2"),
+    (dict(rashba=0.3), "rashba"),
+    (dict(spinful=True), "spinful"),
+    (dict(exchange=0.5), "exchange"),
+    (dict(height=3), "height"),
+    (dict(dephasing=0.1), "dephasing"),
+    (dict(temperature=0.01), "temperature"),
+    (dict(energy=3.2), "outside the clean band"),
+    (dict(lattice="hexagonal"), "lattice"),
+])
+def test_bad_input_is_refused_at_construction(kw, words):
+    args = dict(length=5, width=8, energy=0.3, lattice="zigzag")
+    args.update(kw)
+    with pytest.raises(ValueError, match=words):
+        aw.StripModel(**args)
+
+
+def test_dirac_point_and_transfer_matrix_are_refused_before_compute():
+    with pytest.raises(ValueError, match="Dirac point"):
+        aw.conductance(aw.StripModel(5, 8, 0.0, lattice="zigzag"), 0)
+    with pytest.raises(ValueError, match="no open channel"):
+        aw.conductance(aw.StripModel(5, 9, 0.0, lattice="armchair"), 0)
+    with pytest.raises(ValueError, match="rgf, kwant"):
+        aw.localization_length(aw.StripModel(5, 8, 0.3, lattice="zigzag", disorder=1.0))
