@@ -61,6 +61,7 @@ validate: venv
 	$(BIN)/python validation/validate.py
 	$(BIN)/python validation/transmission.py
 	$(BIN)/python validation/spin.py | tee validation/results/spin.md
+	$(BIN)/python validation/graphene.py | tee validation/results/graphene.md
 	$(BIN)/python validation/kills.py
 
 clean:

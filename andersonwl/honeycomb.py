@@ -60,7 +60,8 @@ from . import _random
 
 __all__ = ["LATTICES", "HONEYCOMB", "ribbon_columns", "atom_positions", "atom_coordinates",
            "honeycomb_potential", "ribbon_bands", "ribbon_thresholds", "ribbon_lead_problem",
-           "ribbon_modes", "RibbonModes", "CELL_LENGTH"]
+           "ribbon_modes", "RibbonModes", "CELL_LENGTH", "valley_mixing",
+           "between_thresholds", "THRESHOLD_WINDOW"]
 
 #: the lattices of :class:`andersonwl.StripModel`
 LATTICES = ("square", "zigzag", "armchair")
@@ -93,21 +94,37 @@ def atom_positions(lattice: str, i, y):
 
 
 @functools.lru_cache(maxsize=32)
-def _kernel(lattice: str, xi: float):
-    """Offsets (di, dy) and weights K for the two parities of i + y (normalised per parity)."""
+def _factors(lattice: str, xi: float):
+    """The Gaussian kernel of the correlated potential as sums of separable parity pieces.
+
+    An atom of parity p (of i + y) and its neighbour at offset (di, dy) are
+    ``atom_positions`` apart; for fixed (p, parity a of di, parity b of dy)
+    the neighbour's sublattice is fixed, so the displacement splits by axis
+    and the kernel exp(-|r|^2/xi^2) is a product fx(di) fy(dy).  Returns
+    ``(ci, cy, pieces)`` with pieces[p] a list of (a, b, fx, fy): fx over
+    di = -ci .. ci, zero unless di = a mod 2, fy likewise over dy, scaled so
+    that the sum of K^2 over all offsets is 1 for each p.
+    """
     px, py = (0.5, 0.5 * _R3) if lattice == "zigzag" else (0.5 * _R3, 0.5)
     ci, cy = int(math.ceil(3 * xi / px)) + 1, int(math.ceil(3 * xi / py)) + 1
-    di, dy = np.meshgrid(np.arange(-ci, ci + 1), np.arange(-cy, cy + 1), indexing="ij")
-    di, dy = di.ravel(), dy.ravel()
-    weights = []
-    for parity in (0, 1):
-        x0, y0 = atom_positions(lattice, np.array(parity), np.array(0))
-        x1, y1 = atom_positions(lattice, parity + di, dy)
-        k = np.exp(-((x1 - x0) ** 2 + (y1 - y0) ** 2) / xi**2)
-        k[k < 1e-12 * k.max()] = 0.0
-        weights.append(k / np.sqrt(np.sum(k**2)))
-    keep = (weights[0] > 0) | (weights[1] > 0)
-    return di[keep], dy[keep], weights[0][keep], weights[1][keep]
+    di, dy = np.arange(-ci, ci + 1), np.arange(-cy, cy + 1)
+    pieces = []
+    for p in (0, 1):
+        x0, y0 = atom_positions(lattice, np.array(p), np.array(0))
+        parts, total = [], 0.0
+        for a in (0, 1):
+            for b in (0, 1):
+                sa, sb = (di - a) % 2 == 0, (dy - b) % 2 == 0
+                xs, _ = atom_positions(lattice, p + di[sa], np.full(int(sa.sum()), b))
+                _, ys = atom_positions(lattice, np.full(int(sb.sum()), p + a), dy[sb])
+                fx, fy = np.zeros(di.size), np.zeros(dy.size)
+                fx[sa] = np.exp(-((xs - x0) ** 2) / xi**2)
+                fy[sb] = np.exp(-((ys - y0) ** 2) / xi**2)
+                parts.append((a, b, fx, fy))
+                total += np.sum(fx**2) * np.sum(fy**2)
+        norm = 1.0 / math.sqrt(total)
+        pieces.append([(a, b, fx * norm, fy) for a, b, fx, fy in parts])
+    return ci, cy, pieces
 
 
 def honeycomb_potential(seed: int, disorder: float, kind: str, lattice: str, i, y,
@@ -127,12 +144,25 @@ def honeycomb_potential(seed: int, disorder: float, kind: str, lattice: str, i, 
     if correlation_length <= 0:
         return white(i, y)
     from .hamiltonian import _OFFSET
-    di, dy, k0, k1 = _kernel(lattice, float(correlation_length))
-    even = (i + y) % 2 == 0
-    out = np.zeros(i.shape)
-    for a, b, w0, w1 in zip(di, dy, k0, k1):
-        out += np.where(even, w0, w1) * white(i + a + _OFFSET, y + b + _OFFSET)
-    return out
+    if i.size == 0:
+        return np.zeros(i.shape)
+    ci, cy, pieces = _factors(lattice, float(correlation_length))
+    i0, i1, y0, y1 = int(i.min()), int(i.max()), int(y.min()), int(y.max())
+    gi = np.arange(i0 - ci, i1 + ci + 1)[:, None]
+    gy = np.arange(y0 - cy, y1 + cy + 1)[None, :]
+    w = white(gi + _OFFSET, gy + _OFFSET)            # the white noise around the atoms
+    ni, ny = i1 - i0 + 1, y1 - y0 + 1
+    out = np.zeros((2, ni, ny))
+    for p in (0, 1):
+        for _a, _b, fx, fy in pieces[p]:
+            # along y, then along x, offsets in a fixed order: each atom's value is the
+            # same sequence of operations whatever the region asked for
+            col = np.zeros((w.shape[0], ny))
+            for k in np.flatnonzero(fy):
+                col += fy[k] * w[:, k:k + ny]
+            for k in np.flatnonzero(fx):
+                out[p] += fx[k] * col[k:k + ni]
+    return out[(i + y) % 2, i - i0, y - y0]
 
 
 @functools.lru_cache(maxsize=8)
@@ -212,12 +242,17 @@ def ribbon_bands(lattice: str, width: int, points: int = 513) -> tuple[np.ndarra
 
 
 @functools.lru_cache(maxsize=64)
-def ribbon_thresholds(lattice: str, width: int) -> np.ndarray:
-    """Energies where a subband of the clean ribbon has zero velocity (band extrema), sorted.
+def ribbon_thresholds(lattice: str, width: int, lo: float = -3.0,
+                      hi: float = 3.0) -> np.ndarray:
+    """Energies in [lo, hi] where a subband of the clean ribbon has zero velocity, sorted.
 
     The extrema of every band on the grid of :func:`ribbon_bands`, refined
     to 1e-12 by golden-section search on that band (the zigzag edge band
-    touches E = 0 at k = pi, where it is flat: E = 0 is a threshold).
+    touches E = 0 at k = pi, where it is flat: E = 0 is a threshold).  Bands
+    are sorted eigenvalues, so a crossing of two bands also shows as an
+    extremum: only candidates where the lead's channel count changes (or a
+    channel is slow) are kept.  Only extrema near [lo, hi] are refined (a
+    wide ribbon has thousands).
     """
     from scipy.optimize import minimize_scalar
     h0, v = _bloch(lattice, width)
@@ -229,43 +264,111 @@ def ribbon_thresholds(lattice: str, width: int) -> np.ndarray:
     out = [e[0], e[-1]]              # k = 0 and pi are extrema by symmetry
     for n in range(e.shape[1]):
         col = e[:, n]
+        if col.max() < lo - 0.1 or col.min() > hi + 0.1:
+            continue
         for j in range(1, col.size - 1):
+            if not lo - 0.1 <= col[j] <= hi + 0.1:
+                continue
             for sign in (1.0, -1.0):
                 if sign * col[j] <= sign * col[j - 1] and sign * col[j] <= sign * col[j + 1]:
                     r = minimize_scalar(lambda q, n=n, s=sign: s * band(n, q),
                                         bounds=(k[j - 1], k[j + 1]), method="bounded",
                                         options={"xatol": 1e-12})
                     out.append(np.array([band(n, r.x)]))
-    vals = np.concatenate([np.ravel(o) for o in out])
-    return np.unique(np.round(vals, 12))
+    vals = np.unique(np.round(np.concatenate([np.ravel(o) for o in out]), 12))
+    vals = vals[(vals >= lo) & (vals <= hi)]
+    # a crossing of two sorted bands is an extremum of neither: keep the energies where a
+    # channel really opens or closes (the mode count changes across them) or moves slowly
+    return np.array([v for v in vals if _changes(lattice, width, float(v))])
 
 
-def ribbon_lead_problem(lattice: str, width: int, energy: float, field: bool) -> str | None:
+def _changes(lattice, width, energy) -> bool:
+    n, slowest = _open_modes(lattice, int(width), energy, 0.0)
+    if n < 0 or slowest < 2e-3:
+        return True
+    w = 10 * THRESHOLD_WINDOW
+    return (_open_modes(lattice, int(width), energy - w, 0.0)[0]
+            != _open_modes(lattice, int(width), energy + w, 0.0)[0])
+
+
+def between_thresholds(lattice: str, width: int, lo: float, hi: float) -> float:
+    """The energy midway across the widest interval between two thresholds in (lo, hi).
+
+    The energy of a clean ribbon furthest from any subband threshold in the
+    window: a field sweep there opens or closes no channel for longest (check
+    with :func:`andersonwl.open_channels` at the largest field).
+    """
+    th = ribbon_thresholds(lattice, width, float(lo), float(hi))
+    th = th[(th > lo) & (th < hi)]
+    if th.size < 2:
+        raise ValueError(f"fewer than two thresholds of the {lattice} ribbon of width {width} "
+                         f"in ({lo}, {hi}): widen the window")
+    k = int(np.argmax(np.diff(th)))
+    return float(0.5 * (th[k] + th[k + 1]))
+
+
+@functools.lru_cache(maxsize=256)
+def _open_modes(lattice: str, width: int, energy: float, flux: float) -> tuple[int, float]:
+    """Open channels of the clean lead at ``energy`` and their smallest speed |dE/dk|.
+
+    (-1, 0) at an energy of a flat band, or where the solver cannot separate
+    the modes (both happen only at thresholds).
+    """
+    from kwant.physics import modes
+    h0, v = _bloch(lattice, width, flux)
+    try:
+        prop, _ = modes(h0 - energy * np.eye(h0.shape[0]), v)
+    except RuntimeError as exc:
+        if "flat band" in str(exc).lower():
+            return -1, 0.0
+        raise
+    except np.linalg.LinAlgError:        # degenerate velocities at a threshold
+        return -1, 0.0
+    vel = np.abs(np.asarray(prop.velocities))
+    return int(vel.size // 2), float(vel.min()) if vel.size else math.inf
+
+
+#: ``|E - E_threshold|`` below which an energy counts as a threshold (as on the square lattice)
+THRESHOLD_WINDOW = 1e-6
+
+
+def ribbon_lead_problem(lattice: str, width: int, energy: float, flux: float = 0.0) -> str | None:
     """Why a clean ribbon lead cannot be used at ``energy``; None when it can.
 
-    No open channel (the energy in a gap: the Dirac point of a semiconducting
-    armchair ribbon) or a subband threshold (zero velocity, g jumps).  With
-    a field the leads' mode solver checks thresholds instead.
+    Refused: the Dirac point of a zigzag ribbon without field (its edge band
+    is flat at E = 0: zero velocity); energies within :data:`THRESHOLD_WINDOW`
+    of a subband threshold (the channel count differs at E -+ the window, or
+    an open channel moves slower than 2e-3, which a band of unit curvature
+    reaches 2e-6 above its edge), where a channel opens with zero velocity
+    and g jumps; and energies with no open channel (in a gap: the Dirac point
+    of a semiconducting armchair ribbon).  Three mode computations of the
+    lead (cached); the band edges of the message only when refused.
     """
-    if field:
+    if lattice == "zigzag" and abs(energy) < THRESHOLD_WINDOW and flux == 0:
+        return (f"energy {energy} is the Dirac point of the zigzag ribbon: its edge band is "
+                "flat there (zero velocity) and g is not defined; shift the energy slightly")
+    args = (lattice, int(width))
+    n, slowest = _open_modes(*args, float(energy), float(flux))
+    if n < 0:
+        return (f"energy {energy} lies at a flat band or a degenerate subband threshold of "
+                f"the {lattice} ribbon of width {width} (zero velocity): shift the energy "
+                "slightly")
+    below = _open_modes(*args, float(energy) - THRESHOLD_WINDOW, float(flux))[0]
+    above = _open_modes(*args, float(energy) + THRESHOLD_WINDOW, float(flux))[0]
+    if below != above or slowest < 2e-3:
+        return (f"energy {energy} lies at a subband threshold of the {lattice} ribbon of width "
+                f"{width} (the open channels go from {below} to {above} within "
+                f"{THRESHOLD_WINDOW:g} of it), where a channel opens with zero velocity and g "
+                "jumps: shift the energy slightly")
+    if n > 0:
         return None
     _, e = ribbon_bands(lattice, width)
-    lo, hi = e.min(axis=0), e.max(axis=0)
-    thresholds = ribbon_thresholds(lattice, width)
-    near = np.abs(thresholds - energy) < 1e-6
-    if np.any(near):
-        where = " (the Dirac point: the zigzag edge band is flat there)" \
-            if abs(energy) < 1e-6 and lattice == "zigzag" else ""
-        return (f"energy {energy} lies at a subband threshold of the {lattice} ribbon of "
-                f"width {width} (E = {thresholds[near][0]:.9g}){where}, where a channel "
-                "opens with zero velocity and g jumps: shift the energy slightly")
-    if not np.any((lo < energy) & (energy < hi)):
-        gap = thresholds[np.argmin(np.abs(thresholds - energy))]
-        return (f"energy {energy} has no open channel in the {lattice} ribbon of width "
-                f"{width}: it lies in a gap of the clean ribbon (nearest band edge "
-                f"E = {gap:.6g}); a semiconducting armchair ribbon (width != 3 m + 2) is "
-                "gapped around the Dirac point E = 0")
-    return None
+    edges = np.concatenate([e.min(axis=0), e.max(axis=0)])
+    gap = edges[np.argmin(np.abs(edges - energy))]
+    return (f"energy {energy} has no open channel in the {lattice} ribbon of width "
+            f"{width}: it lies in a gap of the clean ribbon (nearest band edge "
+            f"E = {gap:.6g}); a semiconducting armchair ribbon (width != 3 m + 2) is "
+            "gapped around the Dirac point E = 0")
 
 
 class RibbonModes:
@@ -341,3 +444,48 @@ def ribbon_modes(model) -> RibbonModes:
     else:
         valleys = ("K+K'",) * k.size
     return RibbonModes(model.lattice, model.width, model.energy, k, vel, valleys)
+
+
+def valley_mixing(model, seed: int = 0) -> tuple[float, float]:
+    """Intervalley transmission of one realisation of a zigzag ribbon: (T_KK' + T_K'K, g).
+
+    Parameters
+    ----------
+    model : StripModel
+        ``lattice="zigzag"`` (an armchair ribbon's lead modes are valley
+        superpositions: no valley to resolve).
+    seed : int, optional
+
+    Returns
+    -------
+    (float, float)
+        The transmitted intensity that changes valley, summed over incoming
+        and outgoing modes, and the total transmission g (so that the
+        intervalley fraction is their ratio).
+
+    Notes
+    -----
+    From Kwant's scattering matrix: incoming modes of the left lead and
+    outgoing modes of the right lead are labelled by the sign of their
+    physical momentum along x (:func:`ribbon_modes`; Kwant's momenta are along
+    each lead's own translation vector, -x for the left lead).  Exactly zero
+    in a clean ribbon; white-noise disorder mixes the valleys, a smooth
+    potential (xi of a lattice constant and more) hardly: its Fourier weight
+    at the intervalley momentum 4 pi/(3 a) is exp(-(4 pi xi/(3 a))^2 / 2).
+    What remains at large xi comes from the zigzag edge band, which joins
+    the valleys through k = pi.
+    """
+    from .engines.kwant_engine import scattering_matrix
+    from .models import StripModel
+    if not isinstance(model, StripModel) or model.lattice != "zigzag":
+        raise ValueError("valley_mixing needs a zigzag ribbon (lattice='zigzag'): armchair "
+                         "lead modes mix the valleys")
+    s = scattering_matrix(model, seed)
+    t = np.abs(s.submatrix(1, 0)) ** 2
+    m0, m1 = np.asarray(s.lead_info[0].momenta), np.asarray(s.lead_info[1].momenta)
+    k_in = -m0[: m0.size // 2]            # incoming modes of lead 0 (translation -x)
+    k_out = m1[m1.size // 2:]             # outgoing modes of lead 1 (translation +x)
+    v_in = np.angle(np.exp(1j * k_in)) > 0
+    v_out = np.angle(np.exp(1j * k_out)) > 0
+    inter = t[np.ix_(~v_out, v_in)].sum() + t[np.ix_(v_out, ~v_in)].sum()
+    return float(inter), float(t.sum())

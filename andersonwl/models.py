@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 
 import numpy as np
 
@@ -283,7 +284,7 @@ class StripModel:
             return
         if self.lattice != "square":
             from .honeycomb import ribbon_lead_problem
-            problem = ribbon_lead_problem(self.lattice, self.width, self.energy, self.flux != 0)
+            problem = ribbon_lead_problem(self.lattice, self.width, self.energy, self.flux)
             if problem is not None:
                 raise ValueError(problem)
             return
@@ -325,6 +326,28 @@ class StripModel:
     def lead_zeeman_strength(self) -> float:
         """``|b|`` of the leads' Zeeman field (which shifts their spin subbands by -+ it)."""
         return self.zeeman_strength if self.leads == "sample" else 0.0
+
+    @property
+    def extent(self) -> tuple[float, float]:
+        """(L, W): the sample's length and width in lattice constants.
+
+        ``(length, width)`` on the square lattice; on a graphene ribbon
+        (:mod:`andersonwl.honeycomb`, a = the graphene lattice constant)
+        ``(length, width sqrt(3)/2)`` for zigzag and ``(length sqrt(3), width/2)``
+        for armchair: the unit cell along the ribbon and the spacing of the
+        zigzag chains or dimer lines across it.  sigma = g L / W uses it.
+        """
+        if self.lattice == "zigzag":
+            return float(self.length), self.width * math.sqrt(3.0) / 2
+        if self.lattice == "armchair":
+            return self.length * math.sqrt(3.0), self.width / 2
+        return float(self.length), float(self.width)
+
+    @property
+    def aspect_ratio(self) -> float:
+        """L / W from :attr:`extent`: the number of squares in series (sigma = g L / W)."""
+        length, width = self.extent
+        return length / width
 
     @property
     def dimension(self) -> int:

@@ -34,7 +34,7 @@ def _build(tmp_path, execute: str):
 @pytest.mark.slow
 def test_docs_build_renders_notebooks_with_outputs(tmp_path):
     html = _build(tmp_path, "cache")
-    assert len(NOTEBOOKS) == 6
+    assert len(NOTEBOOKS) == 7
     for name in NOTEBOOKS:
         page = (html / "notebooks" / f"{name}.html").read_text(encoding="utf-8")
         figures = re.findall(r'<img[^>]+src="(\.\./_images/[^"]+\.png)"', page)

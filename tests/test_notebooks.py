@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.md"))
 EXPECTED = ["01_weak_localization.md", "02_spin_orbit_wal.md", "03_scaling.md",
-            "04_fitting_experiments.md", "05_dephasing.md", "06_temperature_and_noise.md"]
+            "04_fitting_experiments.md", "05_dephasing.md", "06_temperature_and_noise.md",
+            "07_graphene.md"]
 KERNEL_NAME = "andersonwl-test-python"
 #: seconds per cell; quick mode needs < 60 s per notebook, this only catches a hang
 CELL_TIMEOUT = 300

@@ -11,7 +11,9 @@ Conventions
 * Flux per plaquette in h/e (:mod:`andersonwl.models`); the sweep adds the
   fluxes to the model's own ``flux`` (a background field stays in place).
 * g = G/(e^2/h) summed over spin; conductance per square
-  sigma = g L / W (L = ``length`` along the current, W = ``width``).
+  sigma = g L / W (L = ``length`` along the current, W = ``width``; on a
+  graphene ribbon the physical extent, :attr:`StripModel.aspect_ratio`, and the
+  flux is per hexagon).
 * Expected cusps (Hikami, Larkin, Nagaoka, Prog. Theor. Phys. 63, 707 (1980)):
   orthogonal class AI, weak localization, delta_g > 0 (HLN alpha = +1/2 for
   the spinless model, +1 when spin-degenerate); symplectic class AII (strong
@@ -185,7 +187,7 @@ def magnetoconductance(model: StripModel, fluxes, realizations: int, seed: int =
     diff = g - g[:1]
     delta_g = diff.mean(axis=1)
     delta_g_err = diff.std(axis=1, ddof=1) / math.sqrt(n)
-    aspect = model.length / model.width
+    aspect = model.aspect_ratio
     n_open = np.array(channels[:len(plus)], dtype=np.int64)
     # per square, from the sample conductance g_s = g / (1 - g/N), realisation by realisation
     g_s = sample_conductance(g, n_open[:, None]) if remove_contact else g

@@ -771,7 +771,7 @@ class CuspRun:
         out["delta_g"] = diff.mean(axis=0)
         out["delta_g_err"] = ddof_std(diff)
         out["g_mean"] = float(g[:, 0].mean())
-        aspect = model.length / model.width
+        aspect = model.aspect_ratio
         try:
             g_s = sample_conductance(g, self.channels[None, :])
             out["contact_removed"] = True
