@@ -361,8 +361,17 @@ def onsite_energies(seed: int, model, coords) -> np.ndarray:
     """Anderson on-site energies of ``model`` at the sites labelled by ``coords``.
 
     The same numbers every engine uses for these sites (pure functions of
-    (seed, site)); for analyses that need the potential alone.
+    (seed, site)); for analyses that need the potential alone.  On a graphene
+    ribbon the sites are atoms, ``coords = (i, y)`` with i the atom column
+    (:func:`andersonwl.honeycomb.honeycomb_potential`).
     """
+    lattice = getattr(model, "lattice", "square")
+    if lattice != "square":
+        from .honeycomb import honeycomb_potential
+        i, y = (np.asarray(c) for c in coords)
+        return honeycomb_potential(_random.check_seed(seed), model.disorder,
+                                   model.disorder_kind, lattice, i, y,
+                                   model.correlation_length)
     return _onsite_energies(_random.check_seed(seed), model.disorder, model.disorder_kind,
                             tuple(np.asarray(c) for c in coords),
                             getattr(model, "correlation_length", 0.0))

@@ -241,3 +241,13 @@ def test_ribbon_extent_and_aspect_ratio():
     assert z.extent == pytest.approx((10.0, 8 * R3 / 2))
     assert a.extent == pytest.approx((10 * R3, 4.0))
     assert aw.StripModel(10, 8, 0.3).aspect_ratio == 1.25
+
+
+def test_onsite_energies_of_a_ribbon_are_the_engines_atoms():
+    model = aw.StripModel(length=6, width=5, energy=0.3, lattice="zigzag", disorder=2.0,
+                          correlation_length=0.7, disorder_kind="gaussian")
+    onsite = aw.hamiltonian.model_arrays(model, 9)[0].onsite
+    i, y = atom_coordinates(0, 6, 5)
+    eps = aw.hamiltonian.onsite_energies(9, model, (i, y))
+    np.testing.assert_array_equal(eps[..., 0], onsite[..., 0, 0].real)
+    np.testing.assert_array_equal(eps[..., 1], onsite[..., 1, 1].real)
