@@ -279,16 +279,24 @@ def ribbon_thresholds(lattice: str, width: int, lo: float = -3.0,
     vals = vals[(vals >= lo) & (vals <= hi)]
     # a crossing of two sorted bands is an extremum of neither: keep the energies where a
     # channel really opens or closes (the mode count changes across them) or moves slowly
-    return np.array([v for v in vals if _changes(lattice, width, float(v))])
+    return np.array([v for v in vals
+                     if _threshold_state(lattice, width, float(v), 0.0,
+                                         10 * THRESHOLD_WINDOW)[3]])
 
 
-def _changes(lattice, width, energy) -> bool:
-    n, slowest = _open_modes(lattice, int(width), energy, 0.0)
-    if n < 0 or slowest < 2e-3:
-        return True
-    w = 10 * THRESHOLD_WINDOW
-    return (_open_modes(lattice, int(width), energy - w, 0.0)[0]
-            != _open_modes(lattice, int(width), energy + w, 0.0)[0])
+def _threshold_state(lattice, width, energy, flux, window):
+    """(n, below, above, at_threshold) of the clean lead at ``energy``.
+
+    n, below, above: open channels at E, E - window, E + window (-1 at a flat
+    band or a degenerate threshold, :func:`_open_modes`); at_threshold: the
+    count changes across E, a channel moves slower than 2e-3, or n < 0.
+    """
+    n, slowest = _open_modes(lattice, int(width), energy, flux)
+    if n < 0:
+        return n, n, n, True
+    below = _open_modes(lattice, int(width), energy - window, flux)[0]
+    above = _open_modes(lattice, int(width), energy + window, flux)[0]
+    return n, below, above, below != above or slowest < 2e-3
 
 
 def between_thresholds(lattice: str, width: int, lo: float, hi: float) -> float:
@@ -347,15 +355,13 @@ def ribbon_lead_problem(lattice: str, width: int, energy: float, flux: float = 0
     if lattice == "zigzag" and abs(energy) < THRESHOLD_WINDOW and flux == 0:
         return (f"energy {energy} is the Dirac point of the zigzag ribbon: its edge band is "
                 "flat there (zero velocity) and g is not defined; shift the energy slightly")
-    args = (lattice, int(width))
-    n, slowest = _open_modes(*args, float(energy), float(flux))
+    n, below, above, at_threshold = _threshold_state(lattice, width, float(energy),
+                                                     float(flux), THRESHOLD_WINDOW)
     if n < 0:
         return (f"energy {energy} lies at a flat band or a degenerate subband threshold of "
                 f"the {lattice} ribbon of width {width} (zero velocity): shift the energy "
                 "slightly")
-    below = _open_modes(*args, float(energy) - THRESHOLD_WINDOW, float(flux))[0]
-    above = _open_modes(*args, float(energy) + THRESHOLD_WINDOW, float(flux))[0]
-    if below != above or slowest < 2e-3:
+    if at_threshold:
         return (f"energy {energy} lies at a subband threshold of the {lattice} ribbon of width "
                 f"{width} (the open channels go from {below} to {above} within "
                 f"{THRESHOLD_WINDOW:g} of it), where a channel opens with zero velocity and g "
