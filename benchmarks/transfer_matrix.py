@@ -20,18 +20,22 @@ andersonwl runs it, :mod:`andersonwl._blas`):
 * ``build``: the part spent generating the disorder and the per-site blocks
   of the column recursion (the engine with its product step replaced by a
   stub; on the dense path the stub also builds the (2n, 2n) matrices);
-* ``reorth``: one re-orthogonalisation of the (2n, n) complex block
-  (``_Product.reorthogonalise``: ``numpy.linalg.qr``, reduced, plus the log
-  bookkeeping), and its share of a column, ``reorth / q / (us/col)``;
-* ``matmul``: the machine's dense reference at the same size, one complex
-  (2n x 2n) @ (2n x n) product (the engine works in complex arithmetic on
-  every path, also for a real spinless Hamiltonian): ``engine/matmul`` is the
+* ``arith``: the engine's arithmetic, real for a spinless model without
+  field (3D Anderson, 2D spinless), complex otherwise (SU(2));
+* ``reorth``: one re-orthogonalisation of the (2n, n) block
+  (``_Product.reorthogonalise``: Householder R by LAPACK geqrf, Q = X R^-1
+  by a triangular solve, plus the log bookkeeping), beside ``QR``, the
+  reduced ``numpy.linalg.qr`` it replaced (geqrf + forming Q from the
+  reflectors), and its share of a column, ``reorth / q / (us/col)``;
+* ``matmul``: the machine's dense reference at the same size and in the same
+  arithmetic, one (2n x 2n) @ (2n x n) product: ``engine/matmul`` is the
   cost of a column in dense products of one transfer matrix.
 
 A second table counts flops per column: the minimum of the sparse column
-update, 8 real flops per nonzero of the upper half of T (``[[A, B], [1, 0]]``:
-the identity half is a copy) times n, against the 8 (2n)^2 n of the dense
-product, and the rates they imply (``engine GF/s`` uses the minimum count).
+update, f real flops per nonzero of the upper half of T (``[[A, B], [1, 0]]``:
+the identity half is a copy) times n, against the f (2n)^2 n of the dense
+product (f = 2 in real, 8 in complex arithmetic), and the rates they imply
+(``engine GF/s`` uses the minimum count).
 A third table times both product paths (dense groups of q matrices, sparse
 column structure) near the switch ``_DENSE_MAX_ORBITALS``, to check it.
 No timing is asserted; the numbers depend on the machine and its load
@@ -169,12 +173,15 @@ def _per_call(fn, repeat=5, budget=0.02):
     return best
 
 
-def _reference_times(n, seed=0):
-    """Seconds of one (2n, n) re-orthogonalisation and of one complex (2n x 2n) @ (2n x n)."""
+def _reference_times(n, real, seed=0):
+    """Seconds of one (2n, n) re-orthogonalisation, one numpy QR and one (2n x 2n) @ (2n x n)."""
     rng = np.random.default_rng(seed)
-    a = rng.standard_normal((2 * n, 2 * n)) + 1j * rng.standard_normal((2 * n, 2 * n))
-    b = rng.standard_normal((2 * n, n)) + 1j * rng.standard_normal((2 * n, n))
-    prod = transfer._Product(n)
+    a = rng.standard_normal((2 * n, 2 * n))
+    b = rng.standard_normal((2 * n, n))
+    if not real:
+        a = a + 1j * rng.standard_normal((2 * n, 2 * n))
+        b = b + 1j * rng.standard_normal((2 * n, n))
+    prod = transfer._Product(n, b.dtype)
     prod.q = b.copy()
     reorth = _per_call(lambda: prod.reorthogonalise(1))
     qr = _per_call(lambda: np.linalg.qr(b))
@@ -189,21 +196,24 @@ def measure(cases, columns=8192, periodic=False, repeat=2):
         model = _model(width, kw)
         n = _orbitals(model)
         dense = n <= transfer._DENSE_MAX_ORBITALS
+        real = transfer._is_real(model)
         engine, build, refs = [], [], []
         for _ in range(repeat):             # alternate, so that all parts see the same load
             engine += _steady(model, columns, periodic)
             chunks, t_one = _build_time(model, columns, periodic, dense)
             build += chunks
-            refs.append(_reference_times(n))
+            refs.append(_reference_times(n, real))
         t_col, q = _summary(engine)
         t_build, _ = _summary(build)
         reorth, qr, matmul = np.min(refs, axis=0)
         nnz = int(np.count_nonzero(t_one[:n]))
+        f = 2 if real else 8
         rows.append(dict(label=label, width=width, height=model.height, n=n,
                          path="dense" if dense else "sparse", q=q,
+                         arith="real" if real else "complex",
                          t_col=t_col, t_build=t_build, reorth=reorth, qr=qr,
-                         matmul=matmul, nnz=nnz, flops_min=8 * nnz * n,
-                         flops_dense=8 * (2 * n) ** 2 * n))
+                         matmul=matmul, nnz=nnz, flops_min=f * nnz * n,
+                         flops_dense=f * (2 * n) ** 2 * n))
     return rows
 
 
@@ -230,14 +240,15 @@ def _name(r):
 
 
 def _print_main(rows):
-    print("| cross-section | n | path | q | columns/s | us/col | build us/col | reorth us "
-          "| QR us | reorth us/col | dense matmul us | engine / matmul | reorth share "
-          "| build share |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| cross-section | n | path | arith | q | columns/s | us/col | build us/col "
+          "| reorth us | QR us | reorth us/col | dense matmul us | engine / matmul "
+          "| reorth share | build share |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         us = 1e6 * r["t_col"]
         re_col = 1e6 * r["reorth"] / r["q"]
-        print(f"| {_name(r)} | {r['n']} | {r['path']} | {r['q']:.1f} | {1 / r['t_col']:.0f} "
+        print(f"| {_name(r)} | {r['n']} | {r['path']} | {r['arith']} | {r['q']:.1f} "
+              f"| {1 / r['t_col']:.0f} "
               f"| {us:.1f} | {1e6 * r['t_build']:.1f} | {1e6 * r['reorth']:.1f} "
               f"| {1e6 * r['qr']:.1f} | {re_col:.1f} | {1e6 * r['matmul']:.1f} "
               f"| {r['t_col'] / r['matmul']:.2f} "

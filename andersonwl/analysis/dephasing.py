@@ -79,6 +79,38 @@ class DephasingFit:
         return 1 / np.sqrt(inv)
 
 
+def _profile_start(t, y, sigma, two_laws):
+    """Starting point of the dephasing fit from the exponents' profile.
+
+    For fixed exponents the law is linear in its non-negative amplitudes
+    (c_0, A[, B]): a non-negative least-squares solve on a grid of p (and
+    q > p) in [0.1, 8] gives the global minimum of the profile, from which
+    the nonlinear fit only refines (independent of the local minima a
+    gradient fit from fixed starting exponents can fall into).
+    """
+    w = 1.0 / (sigma if sigma is not None else np.ones_like(y))
+    grid = np.linspace(0.1, 8.0, 80)
+    pairs = ([(p, q) for p in grid for q in grid if q > p + 0.05] if two_laws
+             else [(p, None) for p in grid])
+    scale = float(np.max(y))
+    best = None
+    for p, q in pairs:
+        cols = [np.ones_like(t), t**p] + ([t**q] if two_laws else [])
+        design = np.stack(cols, axis=1) * w[:, None]
+        norms = np.linalg.norm(design, axis=0)
+        coef, rnorm = opt.nnls(design / norms, y * w)
+        if best is None or rnorm < best[0]:
+            best = (rnorm, coef / norms, p, q)
+    _, coef, p, q = best
+    # amplitudes strictly inside the bounds (a zero amplitude leaves its exponent free)
+    amps = np.maximum(coef, 1e-6 * scale / np.maximum(1.0, t.max()) ** np.array(
+        [0.0, p] + ([q] if two_laws else [])))
+    guess = [amps[0], amps[1], p]
+    if two_laws:
+        guess += [amps[2], q]
+    return guess
+
+
 def fit_dephasing(temperature, l_phi, l_phi_err=None, *, two_laws: bool = False,
                   p0: float = 1.0, q0: float = 3.0) -> DephasingFit:
     """Fit the dephasing law to L_phi(T).
@@ -120,11 +152,14 @@ def fit_dephasing(temperature, l_phi, l_phi_err=None, *, two_laws: bool = False,
         starts = [(p, q) for p in (p0, 0.5, 1.0, 2.0) for q in (q0, 2.0, 3.0, 5.0) if q > p]
     else:
         starts = [(p, q0) for p in (p0, 0.5, 1.0, 2.0, 3.0)]
-    best = None
+    guesses = [_profile_start(t, y, sigma, two_laws)]
     for ps, qs in starts:     # the power laws have local minima: start from several exponents
         guess = [0.1 * scale, 0.5 * scale / t.max() ** ps, ps]
         if two_laws:
             guess += [0.1 * scale / t.max() ** qs, qs]
+        guesses.append(guess)
+    best = None
+    for guess in guesses:
         try:
             popt, pcov = opt.curve_fit(model, t, y, p0=guess, sigma=sigma,
                                        absolute_sigma=absolute, bounds=(lower, upper),
