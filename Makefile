@@ -55,13 +55,18 @@ bench: venv
 	$(BIN)/python benchmarks/blas_threads.py
 	$(BIN)/python benchmarks/planner.py
 	$(BIN)/python benchmarks/energy_sweep.py
+	$(BIN)/python benchmarks/transfer_matrix.py
 
-# heavier physics validation (tens of minutes on 2 cores); results in validation/results/
+# heavier physics validation (about two hours on 2 cores); results in validation/results/
 validate: venv
 	$(BIN)/python validation/validate.py
 	$(BIN)/python validation/transmission.py
 	$(BIN)/python validation/spin.py | tee validation/results/spin.md
 	$(BIN)/python validation/graphene.py | tee validation/results/graphene.md
+	$(BIN)/python validation/lambda_scaling.py 3d --precision 0.0025 --sizes 4 6 8 10 12 \
+		| tee validation/results/lambda_3d.md
+	$(BIN)/python validation/lambda_scaling.py su2 --precision 0.005 --sizes 8 12 16 24 \
+		| tee validation/results/lambda_su2.md
 	$(BIN)/python validation/kills.py
 
 clean:
