@@ -368,6 +368,22 @@ def _fit_candidate(data, orders, common, start, y_starts):
     return best, best_start, None
 
 
+def _inside_data(values, P, q) -> bool:
+    """The fit's fixed point lies where the data are (else the fit is degenerate).
+
+    The critical parameter must lie in the scanned range of the parameter, and
+    the observable at the fixed point (``q_c``) within the range of the data
+    widened by that range on either side.  A fit that puts the transition
+    outside the scanned window, or its fixed-point value far from every data
+    point, has traded its relevant against its irrelevant terms (measured: an
+    SU(2) ladder at 0.5 % gave fits with W_c below every scanned disorder and
+    Lambda_c ~ 1e66).
+    """
+    pc, qc = values["critical"], values.get("q_c", float(np.mean(q)))
+    span = float(np.ptp(q))
+    return bool(P.min() <= pc <= P.max() and q.min() - span <= qc <= q.max() + span)
+
+
 def select_orders(data: xr.Dataset, *, variable: str, error: str | None = None,
                   parameter: str = "disorder", size: str = "size", candidates=None,
                   min_p_value: float = 0.1, bootstrap: int = 100, rng=0,
@@ -419,7 +435,10 @@ def select_orders(data: xr.Dataset, *, variable: str, error: str | None = None,
     -----
     Selection rule.  A fit is *acceptable* if it converged, its p-value (the
     chi^2 tail probability with ``dof = N - npar``) is at least
-    ``min_p_value``, nu > 0 and, with an irrelevant correction, y > 0.  Among
+    ``min_p_value``, nu > 0 and, with an irrelevant correction, y > 0, and its fixed
+    point lies where the data are: the critical parameter inside the scanned range and
+    ``q_c`` within the range of the data widened by that range on either side (status
+    ``"degenerate"`` otherwise).  Among
     the acceptable fits the one with the fewest parameters is chosen, ties
     broken by the largest p-value (Slevin and Ohtsuki, NJP 16, 015012 (2014)
     use the same goodness-of-fit test and prefer the lowest orders that pass
@@ -474,11 +493,14 @@ def select_orders(data: xr.Dataset, *, variable: str, error: str | None = None,
                 ec = enu = nan
         v = fit.values
         physical = v["nu"] > 0 and v.get("y", 1.0) > 0
+        inside = _inside_data(v, P, q)
         row.update(chi2=fit.chi2, dof=fit.dof, p_value=fit.p_value, critical=v["critical"],
                    critical_err=ec, nu=v["nu"], nu_err=enu, y=v.get("y"),
-                   acceptable=bool(physical and fit.p_value >= min_p_value))
+                   acceptable=bool(physical and inside and fit.p_value >= min_p_value))
         if not physical:
             row["status"] = "ok (unphysical: nu or y <= 0)"
+        elif not inside:
+            row["status"] = "ok (degenerate: fixed point outside the data)"
         table.append(row)
         fits[orders] = (fit, kw)
     if not fits:
@@ -495,7 +517,7 @@ def select_orders(data: xr.Dataset, *, variable: str, error: str | None = None,
             note += "; only one acceptable fit, so the stability test is empty"
     else:
         done = [r for r in table if r["orders"] in fits and np.isfinite(r["p_value"])]
-        pick = max(done, key=lambda r: (not r["status"].startswith("ok (unphysical"),
+        pick = max(done, key=lambda r: (r["status"] == "ok",
                                         r["p_value"]))
         note = (f"no fit has p >= {min_p_value:g}: fallback to the largest p-value "
                 f"(physical fits first) "

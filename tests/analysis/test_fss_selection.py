@@ -184,3 +184,15 @@ def test_bad_input():
     with pytest.raises(TypeError, match="unexpected"):
         select_orders(ds, n_relevant=2, **KW)
     assert np.isinf(collapse_quality(ds, critical=100.0, nu=NU, **KW))  # no overlap
+
+
+def test_fixed_point_outside_the_data_is_degenerate():
+    """A fit whose transition lies outside the scanned window, or whose fixed-point value is
+    far from every data point (an SU(2) ladder at 0.5 % gave Lambda_c ~ 1e66), is not
+    acceptable; one inside is."""
+    from andersonwl.analysis.fss import _inside_data
+    P = np.linspace(5.6, 6.3, 8)
+    q = np.log(np.linspace(1.5, 2.2, 8))
+    assert _inside_data({"critical": 5.95, "q_c": np.log(1.84)}, P, q)
+    assert not _inside_data({"critical": 5.54, "q_c": np.log(1.84)}, P, q)
+    assert not _inside_data({"critical": 5.95, "q_c": 152.5}, P, q)
