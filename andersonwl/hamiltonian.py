@@ -17,7 +17,8 @@ two trailing orbital axes):
   the lead and across its interface to the sample), ``lead_hop_y[y]``.
 * honeycomb ribbons (``lattice`` "zigzag" or "armchair", :mod:`andersonwl.honeycomb`):
   a "site" (x, y) is a unit cell of two atoms (atom columns 2x and 2x + 1 of a
-  brick-wall lattice), the two orbitals of every block are the two atoms.
+  brick-wall lattice), the two orbitals of every block are the two atoms
+  (four, orbital 2 atom + spin, on a spinful ribbon).
 
 Sign conventions: hopping -t = -1; Rashba and Peierls phases, the Zeeman term
 ``b . sigma`` and the lead kinds as in :class:`andersonwl.models.StripModel`.
@@ -186,8 +187,11 @@ def _plain_hoppings(geom: Geometry, rashba: float):
 
 def _validate_params(geom, rashba, exchange, zeeman=NO_ZEEMAN):
     if geom.lattice != "square":
-        if rashba != 0 or exchange != 0 or any(zeeman):
-            raise ValueError("honeycomb ribbons take no rashba, exchange or zeeman (spinless)")
+        if exchange != 0 or any(zeeman):
+            raise ValueError("honeycomb ribbons take no exchange or zeeman")
+        if rashba != 0 and (geom.norbs != 4 or geom.spin_orbit != "rashba"):
+            raise ValueError("rashba != 0 on a ribbon needs a spinful ribbon with "
+                             "spin_orbit='rashba'")
         return
     if geom.norbs == 1 and (rashba != 0 or exchange != 0 or any(zeeman)):
         raise ValueError("a spinless system cannot take rashba, exchange or zeeman != 0; "
@@ -241,7 +245,7 @@ def lead_arrays(geom: Geometry, flux: float, rashba: float,
     _validate_params(geom, rashba, 0.0, zeeman)
     if geom.lattice != "square":        # a clean unit cell of the ribbon
         from .honeycomb import ribbon_columns
-        cell = ribbon_columns(geom, 0, 0.0, flux, 0, 1)
+        cell = ribbon_columns(geom, 0, 0.0, flux, 0, 1, rashba)
         out = LeadArrays(*(None if a is None else np.ascontiguousarray(a[0]) for a in cell))
         for a in out:
             if a is not None:
@@ -307,7 +311,7 @@ def column_arrays(geom: Geometry, seed: int, disorder: float, flux: float, rashb
         if periodic:
             raise ValueError("periodic boundaries are not available for honeycomb ribbons")
         from .honeycomb import ribbon_columns
-        return ribbon_columns(geom, seed, disorder, flux, x0, x1)
+        return ribbon_columns(geom, seed, disorder, flux, x0, x1, rashba)
     if periodic and abs(flux * geom.width - round(flux * geom.width)) > 1e-9:
         raise ValueError("periodic boundaries need flux * width integer, "
                          f"got {flux * geom.width}")

@@ -35,8 +35,19 @@ Conventions
   is exp(-i pi flux y) (each hexagon spans two squares of the brick wall),
   independent of x, so the leads carry it too.  A hexagon has area
   (sqrt(3)/2) a^2: B = flux (h/e) / (sqrt(3)/2 a^2).
-* g = G/(e^2/h) for spinless electrons: multiply by 2 for the spin of real
-  graphene (its valley degeneracy is already in the ribbon's channels).
+* g = G/(e^2/h) summed over the modes of the ribbon.  Spinless
+  (``spinful=False``, the default): one spin species, multiply by 2 for the
+  spin of real graphene; ``spinful=True``: both spins explicitly (four
+  orbitals per cell, orbital 2 atom + spin), g summed over spin.  The valley
+  degeneracy is already in the ribbon's channels (a factor of the clean
+  channel count, never applied by hand).
+* Rashba coupling (``rashba`` = alpha, spinful ribbons): every bond from atom
+  j to atom i carries ``-1 + i (alpha/2) (sigma x d_ij)_z``, d_ij the unit bond
+  vector, the nearest-neighbour Rashba term of Kane and Mele (PRL 95, 226801
+  (2005)) in the normalisation of the square lattice (alpha/2 = their
+  lambda_R).  It keeps time reversal with T^2 = -1 (class AII: Kramers
+  degenerate transmission eigenvalues, weak antilocalization when the spin
+  relaxes within the sample), and the leads carry it too.
 * Disorder: box (W, in [-W/2, W/2]) or Gaussian (variance W^2/12) on every
   atom, a pure function of (seed, atom); with ``correlation_length`` xi > 0
   the smooth potential V(r_i) = sum_j K(r_i - r_j) w_j, ``K ~ exp(-|r|^2/xi^2)``
@@ -183,14 +194,65 @@ def _phase(flux, y):
     return np.exp(-1j * np.pi * flux * np.asarray(y, dtype=float))
 
 
-def ribbon_columns(geom, seed: int, disorder: float, flux: float, x0: int, x1: int):
+def _bond_directions(lattice: str, width: int):
+    """Unit vectors (from the first atom to the second) of the three bond kinds of a cell.
+
+    Returns ``(intra, along, across)``, each of shape (width, 2) (the last of
+    shape (width - 1, 2, 2), per orbital): the bond (2x, y) -> (2x + 1, y)
+    inside the cell, the bond (2x + 1, y) -> (2x + 2, y) to the next cell and
+    the bonds (i, y) -> (i, y + 1) of atoms i = 2x, 2x + 1.  From
+    :func:`atom_positions`, so the Rashba term follows the physical geometry
+    (a bond that is absent gets a direction all the same; its amplitude is 0).
+    """
+    y = np.arange(width)
+
+    def unit(i0, y0, i1, y1):
+        x0, yy0 = atom_positions(lattice, i0, y0)
+        x1, yy1 = atom_positions(lattice, i1, y1)
+        d = np.stack([x1 - x0, yy1 - yy0], axis=-1)
+        return d / np.linalg.norm(d, axis=-1, keepdims=True)
+
+    zero = np.zeros(width, dtype=np.int64)
+    intra = unit(zero, y, zero + 1, y)
+    along = unit(zero + 1, y, zero + 2, y)
+    yy = y[:-1]
+    across = np.stack([unit(zero[:-1] + a, yy, zero[:-1] + a, yy + 1) for a in (0, 1)],
+                      axis=1)
+    return intra, along, across
+
+
+def _rashba_block(rashba: float, d) -> np.ndarray:
+    """-1 + i (rashba/2) (sigma x d)_z, the spin block of a bond of unit direction d.
+
+    (sigma x d)_z = sigma_x d_y - sigma_y d_x: the lattice Rashba term of
+    Kane and Mele (PRL 95, 226801 (2005)) written as on the square lattice
+    (:class:`andersonwl.models.StripModel`, ``-t + i alpha/2 sigma_x`` on a bond
+    along +y), so ``rashba`` is the same alpha on both lattices.  Shape
+    ``d.shape[:-1] + (2, 2)``.
+    """
+    from .hamiltonian import S0, SX, SY
+    d = np.asarray(d, dtype=float)
+    return (-S0 + 0.5j * rashba * (d[..., 1, None, None] * SX - d[..., 0, None, None] * SY))
+
+
+def ribbon_columns(geom, seed: int, disorder: float, flux: float, x0: int, x1: int,
+                   rashba: float = 0.0):
     """Hamiltonian blocks of the unit cells ``x0 <= x < x1`` of an unbounded ribbon.
 
-    The layout of :func:`andersonwl.hamiltonian.column_arrays` with 2 x 2
-    blocks (orbital 0: atom 2x, orbital 1: atom 2x + 1): ``onsite`` (C, W, 2, 2)
-    holds the two atoms' energies and the bond between them, ``hop_x``
-    (C, W, 2, 2) = H_{x+1, x} the bond (2x + 1, y) -> (2x + 2, y), ``hop_y``
-    (C, W - 1, 2, 2) = H_{(x, y+1), (x, y)}.
+    The layout of :func:`andersonwl.hamiltonian.column_arrays` with k x k
+    blocks, k = 2 (spinless: orbital 0 the atom 2x, orbital 1 the atom
+    2x + 1) or k = 4 (spinful, ``geom.norbs == 4``: orbital 2 atom + spin,
+    spin up first along z): ``onsite`` (C, W, k, k) holds the two atoms'
+    energies and the bond between them, ``hop_x`` (C, W, k, k) = H_{x+1, x}
+    the bond (2x + 1, y) -> (2x + 2, y), ``hop_y`` (C, W - 1, k, k) =
+    H_{(x, y+1), (x, y)}.
+
+    Notes
+    -----
+    A bond from atom j to atom i carries ``-exp(i phi_ij)`` spinless, and
+    ``exp(i phi_ij) [-1 + i (rashba/2) (sigma x d_ij)_z]`` spinful, d_ij the
+    unit vector from j to i (:func:`_rashba_block`), phi_ij the Peierls phase
+    (module notes).  The potential is spin independent.
     """
     from .hamiltonian import SampleArrays
     lattice, W = geom.lattice, geom.width
@@ -199,42 +261,75 @@ def ribbon_columns(geom, seed: int, disorder: float, flux: float, x0: int, x1: i
     C = x1 - x0
     rows = np.arange(W)
     ph = np.broadcast_to(_phase(flux, rows), (C, W))
-    onsite = np.zeros((C, W, 2, 2), dtype=complex)
-    onsite[..., 0, 0] = eps[..., 0]
-    onsite[..., 1, 1] = eps[..., 1]
-    hop_x = np.zeros((C, W, 2, 2), dtype=complex)
-    hop_y = np.zeros((C, W - 1, 2, 2), dtype=complex)
+    # amplitudes (without the -1 of the hopping) of the bonds that exist, per bond kind
     even = (rows % 2 == 0)
     if lattice == "zigzag":
-        onsite[..., 1, 0] = -ph                       # (2x, y) -> (2x+1, y)
-        hop_x[..., 0, 1] = -ph                        # (2x+1, y) -> (2x+2, y)
-        hop_y[..., 0, 0] = np.where(even[:-1], -1.0, 0.0)    # atom 2x: i + y even
-        hop_y[..., 1, 1] = np.where(even[:-1], 0.0, -1.0)    # atom 2x+1
+        intra = ph                                            # (2x, y) -> (2x+1, y)
+        along = ph                                            # (2x+1, y) -> (2x+2, y)
+        across = np.stack([even[:-1], ~even[:-1]], axis=-1).astype(float)
     else:
-        onsite[..., 1, 0] = np.where(even, -ph, 0.0)         # 2x + y even
-        hop_x[..., 0, 1] = np.where(even, 0.0, -ph)          # 2x + 1 + y even
-        hop_y[..., 0, 0] = -1.0
-        hop_y[..., 1, 1] = -1.0
-    onsite[..., 0, 1] = onsite[..., 1, 0].conj()
-    return SampleArrays(np.ascontiguousarray(onsite), hop_x, hop_y)
+        intra = np.where(even, ph, 0.0)                       # 2x + y even
+        along = np.where(even, 0.0, ph)                       # 2x + 1 + y even
+        across = np.ones((W - 1, 2))
+    across = np.broadcast_to(across, (C, W - 1, 2))
+    if geom.norbs == 2:
+        if rashba != 0:
+            raise ValueError("a spinless ribbon takes no rashba")
+        onsite = np.zeros((C, W, 2, 2), dtype=complex)
+        onsite[..., 0, 0] = eps[..., 0]
+        onsite[..., 1, 1] = eps[..., 1]
+        onsite[..., 1, 0] = -intra
+        onsite[..., 0, 1] = -np.conj(intra)
+        hop_x = np.zeros((C, W, 2, 2), dtype=complex)
+        hop_x[..., 0, 1] = -along
+        hop_y = np.zeros((C, W - 1, 2, 2), dtype=complex)
+        hop_y[..., 0, 0] = -across[..., 0]
+        hop_y[..., 1, 1] = -across[..., 1]
+        return SampleArrays(np.ascontiguousarray(onsite), hop_x, hop_y)
+    d_intra, d_along, d_across = _bond_directions(lattice, W)
+    s_intra, s_along = _rashba_block(rashba, d_intra), _rashba_block(rashba, d_along)
+    s_across = _rashba_block(rashba, d_across)
+    onsite = np.zeros((C, W, 2, 2, 2, 2), dtype=complex)      # (atom, spin, atom, spin)
+    onsite[..., 0, :, 0, :] = eps[..., 0, None, None] * np.eye(2)
+    onsite[..., 1, :, 1, :] = eps[..., 1, None, None] * np.eye(2)
+    onsite[..., 1, :, 0, :] = intra[..., None, None] * s_intra
+    onsite[..., 0, :, 1, :] = np.conj(np.swapaxes(onsite[..., 1, :, 0, :], -1, -2))
+    hop_x = np.zeros((C, W, 2, 2, 2, 2), dtype=complex)
+    hop_x[..., 0, :, 1, :] = along[..., None, None] * s_along
+    hop_y = np.zeros((C, W - 1, 2, 2, 2, 2), dtype=complex)
+    for a in (0, 1):
+        hop_y[..., a, :, a, :] = across[..., a, None, None] * s_across[:, a]
+    return SampleArrays(np.ascontiguousarray(onsite.reshape(C, W, 4, 4)),
+                        np.ascontiguousarray(hop_x.reshape(C, W, 4, 4)),
+                        np.ascontiguousarray(hop_y.reshape(C, W - 1, 4, 4)))
 
 
-def _bloch(lattice: str, width: int, flux: float = 0.0):
-    """h0, V of the clean ribbon: H(k) = h0 + V e^{ik} + V^dagger e^{-ik}, k per unit cell."""
+def _bloch(lattice: str, width: int, flux: float = 0.0, rashba: float = 0.0,
+           spinful: bool = False):
+    """h0, V of the clean ribbon: H(k) = h0 + V e^{ik} + V^dagger e^{-ik}, k per unit cell.
+
+    Spinful (4 orbitals per cell) when ``spinful`` or ``rashba != 0``.
+    """
     from .engines.leads import as_blocks, block_diag_dense, slice_hamiltonian
     from .hamiltonian import Geometry, lead_arrays
-    geom = Geometry(1, width, 2, None, "box", 1, 0.0, "sample", lattice)
-    lead = lead_arrays(geom, float(flux), 0.0)
-    return slice_hamiltonian(lead, 2), block_diag_dense(as_blocks(lead.hop_x, 2, 0))
+    spinful = bool(spinful or rashba != 0)
+    k = 4 if spinful else 2
+    geom = Geometry(1, width, k, "rashba" if spinful else None, "box", 1, 0.0, "sample",
+                    lattice)
+    lead = lead_arrays(geom, float(flux), float(rashba))
+    return slice_hamiltonian(lead, k), block_diag_dense(as_blocks(lead.hop_x, k, 0))
 
 
 @functools.lru_cache(maxsize=64)
-def ribbon_bands(lattice: str, width: int, points: int = 513) -> tuple[np.ndarray, np.ndarray]:
+def ribbon_bands(lattice: str, width: int, points: int = 513,
+                 rashba: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """The clean ribbon's bands E_n(k) on k in [0, pi] (k per unit cell), shape (points, 2 W).
 
-    Returns ``(k, energies)``; E_n(-k) = E_n(k) without a field.
+    Returns ``(k, energies)``; E_n(-k) = E_n(k) without a field (by time
+    reversal, spin included).  With ``rashba != 0`` the 4 W bands of the
+    spinful ribbon.
     """
-    h0, v = _bloch(lattice, width)
+    h0, v = _bloch(lattice, width, 0.0, rashba)
     k = np.linspace(0.0, np.pi, points)
     e = np.array([np.linalg.eigvalsh(h0 + v * np.exp(1j * q) + v.conj().T * np.exp(-1j * q))
                   for q in k])
@@ -243,7 +338,7 @@ def ribbon_bands(lattice: str, width: int, points: int = 513) -> tuple[np.ndarra
 
 @functools.lru_cache(maxsize=64)
 def ribbon_thresholds(lattice: str, width: int, lo: float = -3.0,
-                      hi: float = 3.0) -> np.ndarray:
+                      hi: float = 3.0, rashba: float = 0.0) -> np.ndarray:
     """Energies in [lo, hi] where a subband of the clean ribbon has zero velocity, sorted.
 
     The extrema of every band on the grid of :func:`ribbon_bands`, refined
@@ -255,8 +350,8 @@ def ribbon_thresholds(lattice: str, width: int, lo: float = -3.0,
     wide ribbon has thousands).
     """
     from scipy.optimize import minimize_scalar
-    h0, v = _bloch(lattice, width)
-    k, e = ribbon_bands(lattice, width)
+    h0, v = _bloch(lattice, width, 0.0, rashba)
+    k, e = ribbon_bands(lattice, width, rashba=rashba)
 
     def band(n, q):
         return np.linalg.eigvalsh(h0 + v * np.exp(1j * q) + v.conj().T * np.exp(-1j * q))[n]
@@ -281,32 +376,33 @@ def ribbon_thresholds(lattice: str, width: int, lo: float = -3.0,
     # channel really opens or closes (the mode count changes across them) or moves slowly
     return np.array([v for v in vals
                      if _threshold_state(lattice, width, float(v), 0.0,
-                                         10 * THRESHOLD_WINDOW)[3]])
+                                         10 * THRESHOLD_WINDOW, rashba)[3]])
 
 
-def _threshold_state(lattice, width, energy, flux, window):
+def _threshold_state(lattice, width, energy, flux, window, rashba=0.0):
     """(n, below, above, at_threshold) of the clean lead at ``energy``.
 
     n, below, above: open channels at E, E - window, E + window (-1 at a flat
     band or a degenerate threshold, :func:`_open_modes`); at_threshold: the
     count changes across E, a channel moves slower than 2e-3, or n < 0.
     """
-    n, slowest = _open_modes(lattice, int(width), energy, flux)
+    n, slowest = _open_modes(lattice, int(width), energy, flux, rashba)
     if n < 0:
         return n, n, n, True
-    below = _open_modes(lattice, int(width), energy - window, flux)[0]
-    above = _open_modes(lattice, int(width), energy + window, flux)[0]
+    below = _open_modes(lattice, int(width), energy - window, flux, rashba)[0]
+    above = _open_modes(lattice, int(width), energy + window, flux, rashba)[0]
     return n, below, above, below != above or slowest < 2e-3
 
 
-def between_thresholds(lattice: str, width: int, lo: float, hi: float) -> float:
+def between_thresholds(lattice: str, width: int, lo: float, hi: float,
+                       rashba: float = 0.0) -> float:
     """The energy midway across the widest interval between two thresholds in (lo, hi).
 
     The energy of a clean ribbon furthest from any subband threshold in the
     window: a field sweep there opens or closes no channel for longest (check
     with :func:`andersonwl.open_channels` at the largest field).
     """
-    th = ribbon_thresholds(lattice, width, float(lo), float(hi))
+    th = ribbon_thresholds(lattice, width, float(lo), float(hi), float(rashba))
     th = th[(th > lo) & (th < hi)]
     if th.size < 2:
         raise ValueError(f"fewer than two thresholds of the {lattice} ribbon of width {width} "
@@ -316,14 +412,15 @@ def between_thresholds(lattice: str, width: int, lo: float, hi: float) -> float:
 
 
 @functools.lru_cache(maxsize=256)
-def _open_modes(lattice: str, width: int, energy: float, flux: float) -> tuple[int, float]:
+def _open_modes(lattice: str, width: int, energy: float, flux: float,
+                rashba: float = 0.0) -> tuple[int, float]:
     """Open channels of the clean lead at ``energy`` and their smallest speed |dE/dk|.
 
     (-1, 0) at an energy of a flat band, or where the solver cannot separate
     the modes (both happen only at thresholds).
     """
     from kwant.physics import modes
-    h0, v = _bloch(lattice, width, flux)
+    h0, v = _bloch(lattice, width, flux, rashba)
     try:
         prop, _ = modes(h0 - energy * np.eye(h0.shape[0]), v)
     except RuntimeError as exc:
@@ -340,7 +437,8 @@ def _open_modes(lattice: str, width: int, energy: float, flux: float) -> tuple[i
 THRESHOLD_WINDOW = 1e-6
 
 
-def ribbon_lead_problem(lattice: str, width: int, energy: float, flux: float = 0.0) -> str | None:
+def ribbon_lead_problem(lattice: str, width: int, energy: float, flux: float = 0.0,
+                        rashba: float = 0.0) -> str | None:
     """Why a clean ribbon lead cannot be used at ``energy``; None when it can.
 
     Refused: the Dirac point of a zigzag ribbon without field (its edge band
@@ -356,7 +454,8 @@ def ribbon_lead_problem(lattice: str, width: int, energy: float, flux: float = 0
         return (f"energy {energy} is the Dirac point of the zigzag ribbon: its edge band is "
                 "flat there (zero velocity) and g is not defined; shift the energy slightly")
     n, below, above, at_threshold = _threshold_state(lattice, width, float(energy),
-                                                     float(flux), THRESHOLD_WINDOW)
+                                                     float(flux), THRESHOLD_WINDOW,
+                                                     float(rashba))
     if n < 0:
         return (f"energy {energy} lies at a flat band or a degenerate subband threshold of "
                 f"the {lattice} ribbon of width {width} (zero velocity): shift the energy "
@@ -368,7 +467,7 @@ def ribbon_lead_problem(lattice: str, width: int, energy: float, flux: float = 0
                 "jumps: shift the energy slightly")
     if n > 0:
         return None
-    _, e = ribbon_bands(lattice, width)
+    _, e = ribbon_bands(lattice, width, rashba=float(rashba))
     edges = np.concatenate([e.min(axis=0), e.max(axis=0)])
     gap = edges[np.argmin(np.abs(edges - energy))]
     return (f"energy {energy} has no open channel in the {lattice} ribbon of width "
@@ -396,7 +495,8 @@ class RibbonModes:
         valleys project onto k = 0 and the edges mix them (every mode is a
         valley superposition).
     nmodes : int
-        The clean conductance g = nmodes (spinless, e^2/h).
+        The clean conductance g = nmodes (e^2/h, summed over spin on a
+        spinful ribbon: every mode twice without Rashba coupling).
     """
 
     def __init__(self, lattice, width, energy, momenta, velocities, valleys):
@@ -436,7 +536,7 @@ def ribbon_modes(model) -> RibbonModes:
     if not isinstance(model, StripModel) or model.lattice not in HONEYCOMB:
         raise ValueError("ribbon_modes needs a StripModel with lattice 'zigzag' or 'armchair'")
     model.check_leads()
-    h0, v = _bloch(model.lattice, model.width, model.flux)
+    h0, v = _bloch(model.lattice, model.width, model.flux, model.rashba, model.spinful)
     prop, _ = modes(h0 - model.energy * np.eye(h0.shape[0]), v)
     k = np.asarray(prop.momenta)
     vel = np.asarray(prop.velocities)

@@ -155,6 +155,15 @@ class StripModel:
         spin-resolved conductances.  The leads of SU(2) and exchange samples
         have no spin-orbit coupling or exchange in either case (only a Zeeman
         field, with ``"sample"``).
+    lattice : {"square", "zigzag", "armchair"}, optional
+        ``"square"`` (the default), or a graphene ribbon with zigzag or
+        armchair edges (:mod:`andersonwl.honeycomb`: ``width`` counts zigzag
+        chains or dimer lines, ``length`` unit cells, energies from the Dirac
+        point, clean band ``|E| <= 3``).  A ribbon takes box, Gaussian and
+        correlated disorder, ``flux`` (per hexagon), ``spinful`` and
+        ``rashba`` (the Kane-Mele lattice Rashba term, the same alpha as on
+        the square lattice) and ``dephasing`` (a probe on every atom); the
+        other options are refused.
     temperature : float, optional
         k_B T >= 0 in units of t (:func:`andersonwl.units.kelvin_to_energy`
         converts from kelvin).  0 (the default): g at the Fermi energy.  T > 0:
@@ -238,7 +247,9 @@ class StripModel:
         if self.height > 1 and self.spin_orbit == "rashba":
             raise ValueError("Rashba coupling is defined for 2D strips (height=1) only")
         if self.lattice != "square":
-            edge = 3.0
+            # every bond's 2 x 2 block -1 + i (alpha/2) (sigma x d)_z has norm
+            # sqrt(1 + (alpha/2)^2), three bonds per atom: |E| <= 3 sqrt(1 + (alpha/2)^2)
+            edge = 3.0 * math.sqrt(1.0 + (0.5 * self.rashba) ** 2)
         elif self.height > 1:
             edge = 6.0
         else:
@@ -251,16 +262,17 @@ class StripModel:
     def _check_ribbon(self) -> None:
         """Refuse what a honeycomb ribbon does not take (before any compute)."""
         wrong = [name for name, bad in (
-            ("rashba", self.rashba != 0), ("spin_orbit", self.spin_orbit is not None),
+            ("spin_orbit='su2'", self.spin_orbit == "su2"),
             ("exchange", self.exchange > 0), ("zeeman", any(self.zeeman)),
-            ("spinful", bool(self.spinful)), ("height", self.height > 1),
-            ("dephasing", self.dephasing > 0), ("temperature", self.temperature > 0),
-            ("leads", self.leads != "sample")) if bad]
+            ("height", self.height > 1),
+            ("temperature", self.temperature > 0),
+            ("leads='normal'", self.leads != "sample")) if bad]
         if wrong:
-            raise ValueError(f"lattice={self.lattice!r} (a spinless graphene ribbon) does not "
-                             f"take {', '.join(wrong)}: spin-orbit coupling, magnetic terms, "
-                             "3D bars, dephasing probes, temperature and normal leads "
-                             "are square-lattice options for now")
+            raise ValueError(f"lattice={self.lattice!r} (a graphene ribbon) does not "
+                             f"take {', '.join(wrong)}: the SU(2) model, magnetic terms, "
+                             "3D bars, temperature and normal leads are square-lattice "
+                             "options for now (a ribbon takes spinful, rashba and "
+                             "dephasing)")
         if self.width < 2:
             raise ValueError(f"a {self.lattice} ribbon needs width >= 2 (zigzag chains or "
                              f"dimer lines), got {self.width}")
@@ -280,13 +292,14 @@ class StripModel:
         ValueError
             Naming the lead band or the threshold, and what to change.
         """
-        if self.leads_have_rashba:
-            return
         if self.lattice != "square":
             from .honeycomb import ribbon_lead_problem
-            problem = ribbon_lead_problem(self.lattice, self.width, self.energy, self.flux)
+            problem = ribbon_lead_problem(self.lattice, self.width, self.energy, self.flux,
+                                          self.rashba)
             if problem is not None:
                 raise ValueError(problem)
+            return
+        if self.leads_have_rashba:
             return
         problem = _lead_problem(self.width, self.height, self.energy, self.flux != 0,
                                 self.lead_zeeman_strength)
@@ -356,9 +369,9 @@ class StripModel:
 
     @property
     def norbs(self) -> int:
-        """Orbitals per site: 2 when spinful, else 1; 2 (the two atoms of a cell) on a ribbon."""
+        """Orbitals per site: 2 when spinful, else 1; a ribbon cell: 2 atoms x (2 if spinful)."""
         if self.lattice != "square":
-            return 2
+            return 4 if self.spinful else 2
         return 2 if self.spinful else 1
 
     def replace(self, **changes) -> StripModel:

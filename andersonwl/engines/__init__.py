@@ -86,9 +86,9 @@ register(Engine("kwant", kwant_conductance, smatrix=True,
                         "(coherent)"))
 def _probe_memory(model):
     """All blocks of G: (L n)^2 complex numbers, plus the terminal transmissions."""
+    from .probes import probe_count
     n = model.width * model.height * model.norbs
-    sites = model.length * model.width * model.height
-    return 16.0 * (model.length * n) ** 2 + 8.0 * (sites + 2) ** 2
+    return 16.0 * (model.length * n) ** 2 + 8.0 * (probe_count(model) + 2) ** 2
 
 
 register(Engine("probes", dephased_conductance, dephasing=True, memory=_probe_memory,

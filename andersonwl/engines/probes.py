@@ -25,7 +25,10 @@ self-energies included; dephasing is the probe coupling Gamma in units of t,
 so a probe alone gives the electron a lifetime hbar/dephasing and the phase a
 relaxation rate 1/tau_phi = Gamma/hbar (L_phi = sqrt(hbar D / Gamma) in a
 diffusive sample; see :func:`andersonwl.analysis.fit_probe_series`).  Each
-probe covers all orbitals of its site (spin-independent re-injection).
+probe covers all orbitals of its site (spin-independent re-injection).  On a
+graphene ribbon every *atom* has its own probe (two per unit cell, covering
+the atom's spin orbitals): the probe is a property of the atom, not of the
+brick-wall cell that bundles two of them (:func:`orbitals_per_probe`).
 
 Every block of G is needed (T_pq = Gamma^2 sum |G_pq|^2 for every pair of
 probes).  It comes from a block recursion over the columns
@@ -58,7 +61,20 @@ from .leads import (
 )
 from .rgf import _inv
 
-__all__ = ["dephased_conductance", "terminal_transmissions"]
+__all__ = ["dephased_conductance", "terminal_transmissions", "orbitals_per_probe",
+           "probe_count"]
+
+
+def orbitals_per_probe(model) -> int:
+    """Orbitals one probe covers: a site's (square lattice), an atom's (ribbon: norbs / 2)."""
+    if getattr(model, "lattice", "square") != "square":
+        return model.norbs // 2
+    return model.norbs
+
+
+def probe_count(model) -> int:
+    """Number of voltage probes: one per site, or one per atom of a ribbon."""
+    return model.length * model.width * model.height * model.norbs // orbitals_per_probe(model)
 
 
 def _blocks(model, seed, dephasing):
@@ -159,13 +175,14 @@ def terminal_transmissions(model, seed: int = 0, dephasing: float = 0.0) -> np.n
     numpy.ndarray, shape (2 + sites, 2 + sites)
         T[i, j]: transmission from terminal j into terminal i, in e^2/h,
         summed over spin.  Probes are numbered column by column (site
-        x * width + y; a 3D bar: (x * width + y) * height + z).
+        x * width + y; a 3D bar: (x * width + y) * height + z; a ribbon's atom
+        (2 x + a, y): (x * width + y) * 2 + a).
     """
     dephasing = _checks.real("dephasing", dephasing, minimum=0)
     seed = check_seed(seed)
     d, v, leads = _blocks(model, seed, dephasing)
     g = _green_function(d, v)
-    k = model.norbs
+    k = orbitals_per_probe(model)
     n = leads.sigma_left.shape[0]
     nsites = g.shape[0] // k
     # Gamma_L = A A^dagger on the first column, Gamma_R = B B^dagger on the last

@@ -82,12 +82,15 @@ def check_spin_resolved(model, axis="z") -> tuple:
     Raises
     ------
     ValueError
-        For a spinless model, leads with Rashba coupling (``leads="sample"``
+        For a graphene ribbon, a spinless model, leads with Rashba coupling (``leads="sample"``
         with ``rashba != 0``: use ``leads="normal"``), a lead Zeeman field not
         parallel to the axis, dephasing (probes mix spin) or a temperature > 0.
     """
     _checks.instance("model", model, StripModel)
     n = spin_axis(axis)
+    if model.lattice != "square":
+        raise ValueError("spin-resolved conductances are computed on the square lattice; a "
+                         f"{model.lattice} ribbon gives its spin-summed g (conductance)")
     if not model.spinful:
         raise ValueError("spin-resolved conductances need a spinful model (spinful=True, or a "
                          "spin coupling); the spinless model has one spin species")
