@@ -72,7 +72,7 @@ from . import _random
 __all__ = ["LATTICES", "HONEYCOMB", "ribbon_columns", "atom_positions", "atom_coordinates",
            "honeycomb_potential", "ribbon_bands", "ribbon_thresholds", "ribbon_lead_problem",
            "ribbon_modes", "RibbonModes", "CELL_LENGTH", "valley_mixing",
-           "between_thresholds", "THRESHOLD_WINDOW"]
+           "between_thresholds", "THRESHOLD_WINDOW", "sheet_fermi_surface", "ribbon_band_edges"]
 
 #: the lattices of :class:`andersonwl.StripModel`
 LATTICES = ("square", "zigzag", "armchair")
@@ -437,6 +437,7 @@ def _open_modes(lattice: str, width: int, energy: float, flux: float,
 THRESHOLD_WINDOW = 1e-6
 
 
+@functools.lru_cache(maxsize=4096)
 def ribbon_lead_problem(lattice: str, width: int, energy: float, flux: float = 0.0,
                         rashba: float = 0.0) -> str | None:
     """Why a clean ribbon lead cannot be used at ``energy``; None when it can.
@@ -595,3 +596,56 @@ def valley_mixing(model, seed: int = 0) -> tuple[float, float]:
     v_out = np.angle(np.exp(1j * k_out)) > 0
     inter = t[np.ix_(~v_out, v_in)].sum() + t[np.ix_(v_out, ~v_in)].sum()
     return float(inter), float(t.sum())
+
+
+@functools.lru_cache(maxsize=256)
+def sheet_fermi_surface(energy: float, *, grid: int = 768) -> tuple[float, float]:
+    """Density of states nu(E) per atom and spin of the graphene sheet, and its mean abs(v).
+
+    The two bands E = +-``|f(k)|``, f(k) = 1 + e^{i k.a1} + e^{i k.a2} (a1 = (1, 0),
+    a2 = (1/2, sqrt(3)/2), a = 1, t = 1; Castro Neto et al., RMP 81, 109 (2009),
+    Eq. 6), on a grid x grid mesh of the Brillouin zone; the delta function
+    broadened to a Gaussian of width 8 pi / grid (in t), as for the square
+    lattice (:func:`andersonwl.bands.fermi_surface_average`).  Velocities
+    ``|grad |f||`` in t a / hbar; near the Dirac point nu = ``|E|``/(sqrt(3) pi)
+    and v = sqrt(3)/2.  For estimates (the Born mean free path of the thermal
+    average), not for numbers a result depends on.
+    """
+    if not 0 < abs(energy) < 3:
+        raise ValueError("energy must lie inside the clean band, away from the Dirac point "
+                         "(0 < |E| < 3)")
+    u = (np.arange(grid) + 0.5) / grid
+    b1 = np.array([2 * np.pi, -2 * np.pi / _R3])
+    b2 = np.array([0.0, 4 * np.pi / _R3])
+    uu, vv = np.meshgrid(u, u)
+    kx = uu * b1[0] + vv * b2[0]
+    ky = uu * b1[1] + vv * b2[1]
+    e1, e2 = np.exp(1j * kx), np.exp(1j * (0.5 * kx + 0.5 * _R3 * ky))
+    f = 1 + e1 + e2
+    mag = np.abs(f)
+    # grad |f| = Re(conj(f) grad f) / |f|, grad f = i a1 e1 + i a2 e2
+    gx = np.real(np.conj(f) * 1j * (e1 + 0.5 * e2)) / np.maximum(mag, 1e-300)
+    gy = np.real(np.conj(f) * 1j * (0.5 * _R3 * e2)) / np.maximum(mag, 1e-300)
+    v = np.hypot(gx, gy)
+    width = 4 * 2 * np.pi / grid
+    w = np.exp(-0.5 * ((abs(energy) - mag) / width) ** 2) / (width * math.sqrt(2 * np.pi))
+    # two bands over two atoms: per atom, one band's weight at |E| (the other at -|E|)
+    return float(w.mean() / 2), float((w * v).sum() / w.sum())
+
+
+@functools.lru_cache(maxsize=64)
+def ribbon_band_edges(lattice: str, width: int, rashba: float = 0.0) -> tuple[float, float]:
+    """(gap, top): the smallest and largest ``|E|`` of the clean ribbon's bands.
+
+    ``gap`` > 0 for a semiconducting armchair ribbon (no channel for ``|E| < gap``),
+    about 0 otherwise; ``top`` is the band edge of the lead.  From the band grid
+    of :func:`ribbon_bands`, refined at the thresholds (:func:`ribbon_thresholds`).
+    """
+    _, e = ribbon_bands(lattice, width, rashba=float(rashba))
+    gap, top = float(np.abs(e).min()), float(np.abs(e).max())
+    th = ribbon_thresholds(lattice, width, -3.5, 3.5, float(rashba)) if gap > 1e-9 else ()
+    near = [abs(t) for t in th if abs(abs(t) - gap) < 0.05]
+    if near:
+        gap = min(near)
+    return gap, top
+

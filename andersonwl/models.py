@@ -162,8 +162,9 @@ class StripModel:
         point, clean band ``|E| <= 3``).  A ribbon takes box, Gaussian and
         correlated disorder, ``flux`` (per hexagon), ``spinful`` and
         ``rashba`` (the Kane-Mele lattice Rashba term, the same alpha as on
-        the square lattice) and ``dephasing`` (a probe on every atom); the
-        other options are refused.
+        the square lattice), ``dephasing`` (a probe on every atom) and
+        ``temperature``; the other options are refused.  The transfer-matrix
+        engine takes zigzag ribbons (not armchair).
     temperature : float, optional
         k_B T >= 0 in units of t (:func:`andersonwl.units.kelvin_to_energy`
         converts from kelvin).  0 (the default): g at the Fermi energy.  T > 0:
@@ -265,14 +266,12 @@ class StripModel:
             ("spin_orbit='su2'", self.spin_orbit == "su2"),
             ("exchange", self.exchange > 0), ("zeeman", any(self.zeeman)),
             ("height", self.height > 1),
-            ("temperature", self.temperature > 0),
             ("leads='normal'", self.leads != "sample")) if bad]
         if wrong:
             raise ValueError(f"lattice={self.lattice!r} (a graphene ribbon) does not "
                              f"take {', '.join(wrong)}: the SU(2) model, magnetic terms, "
-                             "3D bars, temperature and normal leads are square-lattice "
-                             "options for now (a ribbon takes spinful, rashba and "
-                             "dephasing)")
+                             "3D bars and normal leads are square-lattice options for now "
+                             "(a ribbon takes spinful, rashba, dephasing and temperature)")
         if self.width < 2:
             raise ValueError(f"a {self.lattice} ribbon needs width >= 2 (zigzag chains or "
                              f"dimer lines), got {self.width}")

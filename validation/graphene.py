@@ -19,6 +19,11 @@ amplitude falls with xi to keep <g> comparable.  Beside the cusp:
 
 * the intervalley fraction of the transmission (zigzag, whose lead modes carry a valley:
   :func:`andersonwl.honeycomb.valley_mixing`, 16 realisations);
+* the same cusp with the contact resistance removed from the ensemble means
+  (``delta_sigma_ensemble``: the realisation-by-realisation removal turns the change of
+  var g with field into a shift of its own when the fluctuations are large against N - g,
+  as they are for smooth disorder) and the two-terminal delta_g with its z = value/error;
+* a spinful white-noise zigzag ribbon with Rashba coupling alpha = 1 (class AII);
 * an HLN fit with free alpha (alpha > 0: weak localization, 0: no correction, < 0: WAL);
 * a McCann fit of L_i, L_star and the prefactor A with L_phi fixed to the white-noise HLN
   value (a coherent sample: L_phi is set by its size, the same for every xi); A = 1/2 for a
@@ -47,12 +52,14 @@ QUANTA = np.array([0.125, 0.25, 0.5, 1.0, 1.5])     # flux quanta through the sa
 #: (xi, W): the amplitude falls with xi so that <g> stays between about 4 and 5
 CASES = [(0.0, 1.0), (0.5, 0.9), (1.0, 0.8), (2.0, 0.6), (3.0, 0.5)]
 RIBBONS = {"zigzag": (48, 32), "armchair": (80, 18)}
+#: Rashba couplings of the spinful white-noise zigzag ribbon (class AII: antilocalization)
+SPIN_ORBIT = (1.0,)
 
 
-def cusp(lattice, width, length, energy, xi, disorder, realizations, workers):
+def cusp(lattice, width, length, energy, xi, disorder, realizations, workers, rashba=0.0):
     kind = "gaussian" if xi > 0 else "box"
     model = aw.StripModel(length, width, energy, lattice=lattice, disorder=disorder,
-                          correlation_length=xi, disorder_kind=kind)
+                          correlation_length=xi, disorder_kind=kind, rashba=rashba)
     fluxes = QUANTA / (length * width)        # the sample has length x width hexagons
     ds = aw.magnetoconductance(model, fluxes, realizations, seed=20261202,
                                symmetrize=False, workers=workers)
@@ -68,7 +75,10 @@ def cusp(lattice, width, length, energy, xi, disorder, realizations, workers):
         inter = parts[:, 0].sum() / parts[:, 1].sum()
     g0 = ds.conductance.isel(flux=0)
     return {"g": float(g0.mean()), "var": float(g0.var(ddof=1)), "N": channels.pop(),
-            "field": field, "ds": y, "err": err, "hln": hln, "inter": inter}
+            "field": field, "ds": y, "err": err, "hln": hln, "inter": inter,
+            "ens": ds.delta_sigma_ensemble.values[1:], "ens_err":
+            ds.delta_sigma_ensemble_err.values[1:], "dg": ds.delta_g.values[1:],
+            "dg_err": ds.delta_g_err.values[1:]}
 
 
 def mccann_fixed_phi(field, y, err, l_phi):
@@ -103,30 +113,35 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args(argv)
     print("| ribbon | E | N | xi (a) | W | <g> | var g | intervalley | dsigma(0.5 q) | "
-          "dsigma(1 q) | dsigma(1.5 q) | HLN alpha | HLN L_phi (a) | McCann A | "
-          "McCann L_i (a) | McCann L_star (a) | time (s) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for lattice, (width, length) in RIBBONS.items():
-        energy = between_thresholds(lattice, width, 0.28, 0.45)
-        l_phi = None
-        for xi, disorder in CASES:
-            t0 = time.perf_counter()
-            r = cusp(lattice, width, length, energy, xi, disorder, args.realizations,
-                     args.workers)
-            hln = r["hln"]
-            if l_phi is None:
-                l_phi = hln.values["l_phi"]               # the white-noise sample's L_phi
-            (li, ls), (ei, es), (amp, eamp) = mccann_fixed_phi(r["field"], r["ds"], r["err"],
-                                                                l_phi)
-            ds, err = r["ds"], r["err"]
-            inter = "-" if r["inter"] is None else f"{r['inter']:.3f}"
-            print(f"| {lattice} {width} x {length} | {energy:.4f} | {r['N']} | {xi:g} | "
-                  f"{disorder:g} | {r['g']:.2f} | {r['var']:.3f} | {inter} | "
-                  f"{_pm(ds[2], err[2])} | {_pm(ds[3], err[3])} | {_pm(ds[4], err[4])} | "
-                  f"{_pm(hln.values['alpha'], hln.errors['alpha'], 2)} | "
-                  f"{hln.values['l_phi']:.3g} | {_pm(amp, eamp, 2)} | {li:.3g} ± {ei:.2g} | "
-                  f"{ls:.3g} ± {es:.2g} | "
-                  f"{time.perf_counter() - t0:.0f} |", flush=True)
+          "dsigma(1 q) | dsigma(1.5 q) | dsigma_ens(1 q) | delta_g(1 q) (z) | HLN alpha | "
+          "HLN L_phi (a) | McCann A | McCann L_i (a) | McCann L_star (a) | time (s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    runs = [(lattice, width, length, xi, disorder, 0.0)
+            for lattice, (width, length) in RIBBONS.items() for xi, disorder in CASES]
+    runs += [("zigzag", 48, 32, 0.0, 1.0, alpha) for alpha in SPIN_ORBIT]
+    l_phis = {}
+    for lattice, width, length, xi, disorder, alpha in runs:
+        energy = between_thresholds(lattice, width, 0.28, 0.45, alpha)
+        t0 = time.perf_counter()
+        r = cusp(lattice, width, length, energy, xi, disorder, args.realizations,
+                 args.workers, alpha)
+        hln = r["hln"]
+        # L_phi of the white-noise sample of this ribbon without spin-orbit coupling
+        l_phi = l_phis.setdefault(lattice, hln.values["l_phi"])
+        (li, ls), (ei, es), (amp, eamp) = mccann_fixed_phi(r["field"], r["ds"], r["err"],
+                                                            l_phi)
+        ds, err = r["ds"], r["err"]
+        inter = "-" if r["inter"] is None else f"{r['inter']:.3f}"
+        name = f"{lattice} {width} x {length}" + (f", alpha = {alpha:g}" if alpha else "")
+        print(f"| {name} | {energy:.4f} | {r['N']} | {xi:g} | "
+              f"{disorder:g} | {r['g']:.2f} | {r['var']:.3f} | {inter} | "
+              f"{_pm(ds[2], err[2])} | {_pm(ds[3], err[3])} | {_pm(ds[4], err[4])} | "
+              f"{_pm(r['ens'][3], r['ens_err'][3])} | "
+              f"{r['dg'][3]:+.4f} ({r['dg'][3] / r['dg_err'][3]:+.1f}) | "
+              f"{_pm(hln.values['alpha'], hln.errors['alpha'], 2)} | "
+              f"{hln.values['l_phi']:.3g} | {_pm(amp, eamp, 2)} | {li:.3g} ± {ei:.2g} | "
+              f"{ls:.3g} ± {es:.2g} | "
+              f"{time.perf_counter() - t0:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -379,7 +379,7 @@ def _inside_data(values, P, q) -> bool:
     SU(2) ladder at 0.5 % gave fits with W_c below every scanned disorder and
     Lambda_c ~ 1e66).
     """
-    pc, qc = values["critical"], values.get("q_c", float(np.mean(q)))
+    pc, qc = values["critical"], values["q_c"]
     span = float(np.ptp(q))
     return bool(P.min() <= pc <= P.max() and q.min() - span <= qc <= q.max() + span)
 
@@ -520,7 +520,7 @@ def select_orders(data: xr.Dataset, *, variable: str, error: str | None = None,
         pick = max(done, key=lambda r: (r["status"] == "ok",
                                         r["p_value"]))
         note = (f"no fit has p >= {min_p_value:g}: fallback to the largest p-value "
-                f"(physical fits first) "
+                f"(physical, non-degenerate fits first) "
                 f"({pick['p_value']:.3g}); the scaling form or the data are inadequate")
     orders = pick["orders"]
     _, kw = fits[orders]

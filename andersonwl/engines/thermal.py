@@ -74,12 +74,33 @@ def fermi_window(energy, mu: float, temperature: float):
     return 1.0 / (4 * temperature * np.cosh(np.clip(x, -350, 350)) ** 2)
 
 
+def _fermi_surface(model: StripModel) -> tuple[float, float]:
+    """nu(E) per site (atom) and spin and the Fermi-surface mean of ``|v|`` of the clean 2D lattice.
+
+    The square lattice (:func:`andersonwl.bands.fermi_surface_average`; a 3D
+    bar uses it too, as an estimate) or, for a graphene ribbon, the graphene
+    sheet (:func:`andersonwl.honeycomb.sheet_fermi_surface`; at the Dirac point
+    itself nu = 0 and v = sqrt(3)/2).
+    """
+    if model.lattice == "square":
+        return bands.fermi_surface_average(model.energy)
+    from ..honeycomb import sheet_fermi_surface
+    if abs(model.energy) < 1e-3:
+        return 0.0, 0.5 * math.sqrt(3.0)
+    return sheet_fermi_surface(round(float(model.energy), 6))
+
+
 def _born_mean_free_path(model: StripModel) -> float:
-    """L = v_F tau, hbar/tau from the Born approximation (inf without disorder)."""
-    if model.disorder == 0:
+    """L = v_F tau, hbar/tau = 2 pi nu W^2/12 (Born, white noise; inf without disorder).
+
+    For a correlated potential the white-noise rate is an upper bound (the
+    potential scatters mostly forward): an estimate, which only sets the
+    first panels of the quadrature and the reported E_c and L_T.
+    """
+    nu, v = _fermi_surface(model)
+    if model.disorder == 0 or nu == 0:
         return math.inf
-    _, v = bands.fermi_surface_average(model.energy)
-    return v / bands.born_rate(model.energy, model.disorder)
+    return v / (2 * np.pi * nu * model.disorder**2 / 12)
 
 
 def diffusion_constant(model: StripModel, mean_free_path: float | None = None) -> float:
@@ -94,7 +115,7 @@ def diffusion_constant(model: StripModel, mean_free_path: float | None = None) -
     *Mesoscopic Physics of Electrons and Photons*, Ch. 4.
     """
     _checks.instance("model", model, StripModel)
-    _, v = bands.fermi_surface_average(model.energy)
+    _, v = _fermi_surface(model)
     if mean_free_path is None:
         mean_free_path = _born_mean_free_path(model)
     else:
@@ -114,8 +135,9 @@ def thouless_energy(model: StripModel, mean_free_path: float | None = None) -> f
     """
     _checks.instance("model", model, StripModel)
     mfp = _born_mean_free_path(model) if mean_free_path is None else float(mean_free_path)
-    _, v = bands.fermi_surface_average(model.energy)
-    return v * min(mfp, model.length) / (model.dimension * model.length**2)
+    _, v = _fermi_surface(model)
+    length = model.extent[0]                      # lattice constants (a ribbon's cells differ)
+    return v * min(mfp, length) / (model.dimension * length**2)
 
 
 def thermal_length(model: StripModel, temperature: float,
@@ -186,24 +208,44 @@ def window(model: StripModel, temperature: float | None = None) -> tuple[float, 
     """
     T = model.temperature if temperature is None else temperature
     mu = model.energy
-    edge = (bands.rashba_band_edge(model.rashba) if model.leads_have_rashba
-            else bands.lead_band_edge(model.width, model.height))
+    gap = 0.0
+    if model.lattice != "square":
+        from ..honeycomb import ribbon_band_edges
+        gap, edge = ribbon_band_edges(model.lattice, model.width, model.rashba)
+    elif model.leads_have_rashba:
+        edge = bands.rashba_band_edge(model.rashba)
+    else:
+        edge = bands.lead_band_edge(model.width, model.height)
     edge += model.lead_zeeman_strength
     X = min(T * math.log(2 / TAIL), (edge - abs(mu)) * (1 - 1e-6))
+    what = f"the lead band edge {edge:.4g}"
+    if gap > 1e-9 and (abs(mu) - gap) * (1 - 1e-6) < X:
+        X = (abs(mu) - gap) * (1 - 1e-6)
+        what = f"the gap of the ribbon (no channel for |E| < {gap:.4g})"
     tail = 2 / (1 + math.exp(X / T)) if X > 0 else 1.0
     if tail > WINDOW_TAIL:
         raise ValueError(f"the Fermi window of temperature {T:g} around mu = {mu:g} crosses "
-                         f"the lead band edge {edge:.4g} (a weight {tail:.1e} of -df/dE lies "
+                         f"{what} (a weight {tail:.1e} of -df/dE lies "
                          f"beyond it, more than {WINDOW_TAIL:g}): lower the temperature or "
-                         "move mu towards the band centre")
+                         "move mu away from it")
     return X, tail
 
 
 def _breakpoints(model, lo, hi):
-    """The lead thresholds inside (lo, hi), mapped later to u; plain leads only.
+    """The lead thresholds inside (lo, hi), mapped later to u; plain leads and ribbons.
 
-    A lead Zeeman field ``b`` shifts the two spin subbands by -+``|b|``.
+    A lead Zeeman field ``b`` shifts the two spin subbands by -+``|b|``.  A
+    graphene ribbon's thresholds (without field) come from its computed bands
+    (:func:`andersonwl.honeycomb.ribbon_thresholds`, Rashba leads included).
     """
+    if model.lattice != "square":      # a ribbon's thresholds, computed (no field)
+        if model.flux != 0:
+            return np.zeros(0)
+        from ..honeycomb import ribbon_thresholds
+        step = 0.05                      # widened to a grid: the thresholds are cached
+        edges = ribbon_thresholds(model.lattice, model.width, math.floor(lo / step) * step,
+                                  math.ceil(hi / step) * step, float(model.rashba))
+        return edges[(edges > lo) & (edges < hi)]
     if model.flux != 0 or model.leads_have_rashba:
         return np.zeros(0)
     edges = bands.subband_thresholds(model.width, model.height)

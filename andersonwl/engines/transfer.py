@@ -95,6 +95,40 @@ def _cell_blocks(a, norbs, cell):
     return a.reshape((a.shape[0],) + tuple(cell) + (norbs, norbs))
 
 
+def _ribbon_atom_columns(geom, seed, disorder, flux, rashba, x0, x1):
+    """Atom columns x0 <= i < x1 of a zigzag ribbon, in the layout of a square-lattice bar.
+
+    The brick-wall cell (x, y) holds atoms 2x and 2x + 1
+    (:mod:`andersonwl.honeycomb`); sliced by atom column instead, a zigzag ribbon
+    is a square-lattice strip of ``width`` rows with every bond along x present
+    (H_{2x+1, 2x} the bond inside a cell, H_{2x+2, 2x+1} the bond between cells:
+    invertible blocks) and every other bond along y missing.  Returns
+    :class:`~andersonwl.hamiltonian.SampleArrays` with s x s blocks (s = 1
+    spinless: no orbital axes; s = 2 spinful), ``hop_x`` including the bond
+    that leaves the last column, as :func:`andersonwl.hamiltonian.column_arrays`.
+    """
+    from ..hamiltonian import SampleArrays
+    c0, c1 = x0 // 2, -(-x1 // 2)
+    cells = column_arrays(geom, seed, disorder, flux, rashba, 0.0, c0, c1)
+    s = geom.norbs // 2
+    C, W = c1 - c0, geom.width
+    on = cells.onsite.reshape(C, W, 2, s, 2, s)
+    hx = cells.hop_x.reshape(C, W, 2, s, 2, s)
+    hy = cells.hop_y.reshape(C, W - 1, 2, s, 2, s)
+
+    def atoms(a, b):                     # (C, rows, s, s) -> (2 C, rows, s, s), atom minor
+        return np.stack([a, b], axis=1).reshape((2 * C,) + a.shape[1:])
+
+    cut = slice(x0 - 2 * c0, x1 - 2 * c0)
+    onsite = atoms(on[:, :, 0, :, 0, :], on[:, :, 1, :, 1, :])[cut]
+    hop_x = atoms(on[:, :, 1, :, 0, :], hx[:, :, 0, :, 1, :])[cut]
+    hop_y = atoms(hy[:, :, 0, :, 0, :], hy[:, :, 1, :, 1, :])[cut]
+    if s == 1:
+        onsite, hop_x, hop_y = (a[..., 0, 0] for a in (onsite, hop_x, hop_y))
+    return SampleArrays(np.ascontiguousarray(onsite), np.ascontiguousarray(hop_x),
+                        np.ascontiguousarray(hop_y))
+
+
 def _is_real(model) -> bool:
     """True when every transfer matrix of ``model`` is real (real arithmetic is exact).
 
@@ -104,8 +138,9 @@ def _is_real(model) -> bool:
     complex path.  Decided from the model, never from the numbers of a
     column, so a run uses one arithmetic from its first column to its last.
     """
-    return (getattr(model, "lattice", "square") == "square" and model.norbs == 1
-            and model.flux == 0)
+    if getattr(model, "lattice", "square") != "square":
+        return not model.spinful and model.flux == 0       # a spinless zigzag ribbon
+    return model.norbs == 1 and model.flux == 0
 
 
 def _as_real(ops):
@@ -332,13 +367,18 @@ def _iterate(model, seed, periodic, max_length, chunk=None, *, wrap=1.0, breaks=
     """
     geom = geometry_of(model)._replace(length=1)
     cell = geom.shape[1:]                       # (width,) or (width, height)
-    k = model.norbs
+    ribbon = geom.lattice != "square"           # a zigzag ribbon, sliced by atom column
+    k = model.norbs // 2 if ribbon else model.norbs
     n = int(np.prod(cell)) * k
     dense = n <= _DENSE_MAX_ORBITALS
     if chunk is None:   # about 4 MB per (C, 2n, 2n) stack, or per (C, n, k, k) block array
         chunk = min(8192, max(256, 262144 // (4 * n * n) if dense else 65536 // n))
     lead = lead_arrays(lead_geometry(model), model.flux, model.rashba)
-    prev_hop = _cell_blocks(np.asarray(lead.hop_x)[None], k, cell)[0]   # V_{-1}: lead
+    if ribbon:      # the lead's bond from its last atom (1 of cell -1) into atom column 0
+        hop = np.asarray(lead.hop_x).reshape(geom.width, 2, k, 2, k)[:, 0, :, 1, :]
+        prev_hop = _cell_blocks(hop[None], k, cell)[0]
+    else:
+        prev_hop = _cell_blocks(np.asarray(lead.hop_x)[None], k, cell)[0]   # V_{-1}: lead
     real = _is_real(model)
     prod = _Product(n, float if real else complex)
     q = 4
@@ -349,9 +389,13 @@ def _iterate(model, seed, periodic, max_length, chunk=None, *, wrap=1.0, breaks=
         remaining = limit - prod.columns
         q = min(q, remaining)
         ncols = (min(chunk, remaining) // q) * q
-        arrays = column_arrays(geom, seed, model.disorder, model.flux, model.rashba,
-                               model.exchange, x0, x0 + ncols, periodic=periodic,
-                               zeeman=model.zeeman, wrap=wrap)
+        if ribbon:
+            arrays = _ribbon_atom_columns(geom, seed, model.disorder, model.flux,
+                                          model.rashba, x0, x0 + ncols)
+        else:
+            arrays = column_arrays(geom, seed, model.disorder, model.flux, model.rashba,
+                                   model.exchange, x0, x0 + ncols, periodic=periodic,
+                                   zeeman=model.zeeman, wrap=wrap)
         ops, prev_hop = _column_operators(arrays, prev_hop, model.energy, k, cell, periodic)
         if real:
             ops = _as_real(ops)
@@ -370,11 +414,15 @@ def _iterate(model, seed, periodic, max_length, chunk=None, *, wrap=1.0, breaks=
 def _check_boundary(model, boundary) -> bool:
     """Validate ``boundary`` for ``model``; True when the bar wraps around."""
     _checks.choice("boundary", boundary, BOUNDARIES)
-    if getattr(model, "lattice", "square") != "square":
-        raise ValueError(f"transfer matrices need an invertible hopping between columns; the "
-                         f"{model.lattice} ribbon's unit cells are joined by single bonds: "
-                         "use the conductance engines (rgf, kwant) for graphene ribbons")
+    if getattr(model, "lattice", "square") == "armchair":
+        raise ValueError("transfer matrices need an invertible hopping between columns, and "
+                         "an armchair ribbon's atom columns are joined on every other row "
+                         "only: use the conductance engines (rgf, kwant) for armchair ribbons "
+                         "(zigzag ribbons are supported)")
     periodic = boundary != "hardwall"
+    if getattr(model, "lattice", "square") == "zigzag" and periodic:
+        raise ValueError("a zigzag ribbon has hard walls (its zigzag edges): "
+                         "boundary='hardwall' only")
     cell = geometry_of(model).shape[1:]         # (width,) or (width, height)
     if periodic and min(cell) < 3:
         raise ValueError(f"{boundary} boundaries need a cross-section of at least 3 sites "
@@ -437,6 +485,9 @@ def segment_exponent(model: StripModel, seed: int, *, boundary: str = "hardwall"
     if model.dephasing > 0:
         raise ValueError("transfer matrices describe coherent propagation: dephasing must be 0")
     seed = check_seed(seed)
+    if model.lattice != "square":
+        raise ValueError("transfer-matrix segments (lambda ladders) are for square-lattice "
+                         f"bars; for a {model.lattice} ribbon use localization_length")
     periodic = _check_boundary(model, boundary)
     warmup = default_warmup(model) if warmup is None else _checks.integer(
         "warmup", warmup, minimum=0)
@@ -510,7 +561,10 @@ def localization_length(model: StripModel, target_error: float = 0.01, *, seed: 
     about e^16) a QR decomposition re-orthogonalises them and ``log|R_ii|``
     accumulates into the Lyapunov exponents gamma_1 > ... > gamma_n > 0.
     xi_M = 1 / gamma_n in lattice constants (a = 1), t = 1, E measured from
-    the band centre.  For small n
+    the band centre.  A zigzag graphene ribbon is multiplied atom column by
+    atom column (:func:`_ribbon_atom_columns`; columns a/2 apart, so gamma per
+    column is doubled into gamma per graphene lattice constant, and Lambda =
+    xi / (width sqrt(3)/2), the ribbon's width in a).  For small n
     (<= 24) groups of q transfer matrices are multiplied densely and
     vectorised; otherwise the sparse column structure is applied directly
     (one CSR operator with a fixed pattern per column).  A spinless model
@@ -559,9 +613,14 @@ def localization_length(model: StripModel, target_error: float = 0.01, *, seed: 
     exponents = prod.total / prod.columns
     if not np.isfinite(gamma):
         gamma, err = float(exponents[-1]), math.inf
+    M = W
+    if model.lattice == "zigzag":
+        # per atom column (a/2 apart) -> per lattice constant; the width in a
+        exponents, gamma, err = 2 * exponents, 2 * gamma, 2 * err
+        M = model.extent[1]
     xi = 1.0 / gamma if gamma > 0 else math.inf
     xi_err = err / gamma**2 if gamma > 0 else math.inf
-    return LocalizationLength(xi=xi, xi_err=xi_err, Lambda=xi / W, Lambda_err=xi_err / W,
+    return LocalizationLength(xi=xi, xi_err=xi_err, Lambda=xi / M, Lambda_err=xi_err / M,
                               exponent=gamma, exponent_err=err, exponents=exponents,
                               length_used=prod.columns, width=W, boundary=boundary,
                               n_blocks=_N_BATCHES, converged=converged)

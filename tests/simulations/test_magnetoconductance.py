@@ -112,6 +112,13 @@ def test_dataset_contents(orthogonal, symplectic):
     ratio = float(ds["delta_sigma"][1] / ds["delta_g"][1])
     assert abs(ratio / expected - 1) < 0.1, (ratio, expected)
     assert expected > 1.2
+    # the contact resistance removed from the ensemble means instead: here, with small
+    # fluctuations (var g / (N - g)^2 = 0.003), the two estimators agree within their errors
+    f = lambda x: x * n[:, 0] / (n[:, 0] - x)          # noqa: E731
+    ens = f(g.mean(axis=1)) - f(g.mean(axis=1))[0]
+    np.testing.assert_allclose(ds["delta_sigma_ensemble"].values, ens, rtol=1e-12, atol=1e-15)
+    gap = abs(float(ds["delta_sigma_ensemble"][1] - ds["delta_sigma"][1]))
+    assert gap < float(ds["delta_sigma_ensemble_err"][1]), gap
     assert ds.attrs["aspect_ratio"] == 1.0 and "fingerprint" in ds.attrs
     assert set(ds["engine"].values) == {"rgf"}
     # the same realisations at every flux: seeds of the ensemble engine
@@ -232,3 +239,24 @@ def test_subband_edge_warns(pool):
         ds = magnetoconductance(aw.StripModel(4, 20, energy=0.995, disorder=1.0), [0.002], 2,
                                 executor=pool, symmetrize=False)
     assert ds["open_channels"].values.tolist() == [14, 13]
+
+
+def test_contact_removal_of_the_means_does_not_see_a_change_of_variance():
+    # synthetic ensembles: the mean of g stays, its variance halves (the UCF of class AI
+    # against A). Realisation by realisation, g_s = g / (1 - g/N) is convex and its mean
+    # falls by about f''(<g>) d(var g) / 2; removed from the means, the contact correction
+    # sees no change.  N = 7, <g> = 4.3, var g 0.44 -> 0.22, 4000 realisations.
+    from andersonwl.simulations.magnetoconductance import _ensemble_contact_removal
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal(4000)
+    g = np.stack([4.3 + np.sqrt(0.44) * z, 4.3 + np.sqrt(0.22) * z])
+    g = g - g.mean(axis=1, keepdims=True) + 4.3
+    channels = np.array([7, 7])
+    value, err = _ensemble_contact_removal(g, channels, 1.0)
+    assert value[0] == 0.0 and abs(value[1]) < 1e-12     # the means are equal
+    g_s = g * 7 / (7 - g)
+    per_realisation = (g_s[1] - g_s[0]).mean()
+    second_order = 0.5 * 2 * 49 / (7 - 4.3) ** 3 * (0.22 - 0.44)      # f'' d(var) / 2
+    assert per_realisation < -10 * err[1], (per_realisation, err)
+    assert abs(per_realisation / second_order - 1) < 0.5, (per_realisation, second_order)
+
