@@ -25,6 +25,7 @@ amplitude falls with xi to keep <g> comparable.  Beside the cusp:
   as they are for smooth disorder) and the two-terminal delta_g with its z = value/error;
 * a spinful white-noise zigzag ribbon with Rashba coupling alpha = 1 (class AII);
 * an HLN fit with free alpha (alpha > 0: weak localization, 0: no correction, < 0: WAL);
+  for the Rashba row HLN with spin-orbit relaxation (``hln-so``, free prefactor A: L_phi, L_so);
 * a McCann fit of L_i, L_star and the prefactor A with L_phi fixed to the white-noise HLN
   value (a coherent sample: L_phi is set by its size, the same for every xi); A = 1/2 for a
   spinless 2D sample (McCann's e^2/(pi h) counts the spin), and a ribbon of a few channels
@@ -58,6 +59,7 @@ SPIN_ORBIT = (1.0,)
 
 def cusp(lattice, width, length, energy, xi, disorder, realizations, workers, rashba=0.0):
     kind = "gaussian" if xi > 0 else "box"
+    rashba = float(rashba)
     model = aw.StripModel(length, width, energy, lattice=lattice, disorder=disorder,
                           correlation_length=xi, disorder_kind=kind, rashba=rashba)
     fluxes = QUANTA / (length * width)        # the sample has length x width hexagons
@@ -68,7 +70,11 @@ def cusp(lattice, width, length, energy, xi, disorder, realizations, workers, ra
         raise RuntimeError(f"{lattice}: open channels change across the sweep {channels}")
     field = ds.flux.values[1:] / (math.sqrt(3) / 2)
     y, err = ds.delta_sigma.values[1:], ds.delta_sigma_err.values[1:]
-    hln = aw.fit_magnetoconductance(field, y, model="hln", sigma_err=err)
+    if rashba:      # antilocalization: HLN with spin-orbit relaxation, free prefactor
+        hln = aw.fit_magnetoconductance(field, y, model="hln-so", sigma_err=err,
+                                        free_prefactor=True)
+    else:
+        hln = aw.fit_magnetoconductance(field, y, model="hln", sigma_err=err)
     inter = None
     if lattice == "zigzag":
         parts = np.array([valley_mixing(model, s) for s in range(16)])
@@ -111,14 +117,18 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--realizations", type=int, default=384)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--only", choices=("all", "spinless", "rashba"), default="all",
+                    help="which rows to compute (default all)")
     args = ap.parse_args(argv)
     print("| ribbon | E | N | xi (a) | W | <g> | var g | intervalley | dsigma(0.5 q) | "
           "dsigma(1 q) | dsigma(1.5 q) | dsigma_ens(1 q) | delta_g(1 q) (z) | HLN alpha | "
           "HLN L_phi (a) | McCann A | McCann L_i (a) | McCann L_star (a) | time (s) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    runs = [(lattice, width, length, xi, disorder, 0.0)
-            for lattice, (width, length) in RIBBONS.items() for xi, disorder in CASES]
-    runs += [("zigzag", 48, 32, 0.0, 1.0, alpha) for alpha in SPIN_ORBIT]
+    runs = [] if args.only == "rashba" else [
+        (lattice, width, length, xi, disorder, 0.0)
+        for lattice, (width, length) in RIBBONS.items() for xi, disorder in CASES]
+    if args.only != "spinless":
+        runs += [("zigzag", 48, 32, 0.0, 1.0, alpha) for alpha in SPIN_ORBIT]
     l_phis = {}
     for lattice, width, length, xi, disorder, alpha in runs:
         energy = between_thresholds(lattice, width, 0.28, 0.45, alpha)
@@ -126,10 +136,17 @@ def main(argv=None):
         r = cusp(lattice, width, length, energy, xi, disorder, args.realizations,
                  args.workers, alpha)
         hln = r["hln"]
-        # L_phi of the white-noise sample of this ribbon without spin-orbit coupling
-        l_phi = l_phis.setdefault(lattice, hln.values["l_phi"])
-        (li, ls), (ei, es), (amp, eamp) = mccann_fixed_phi(r["field"], r["ds"], r["err"],
-                                                            l_phi)
+        degenerate = not all(math.isfinite(v) for v in hln.errors.values())
+        if alpha:
+            mc = ("- | L_so = " + ("degenerate" if degenerate else
+                                   f"{hln.values['l_so']:.3g} ± {hln.errors['l_so']:.2g}")
+                  + " (hln-so) | - |")
+        else:
+            # L_phi of the white-noise sample of this ribbon without spin-orbit coupling
+            l_phi = l_phis.setdefault(lattice, hln.values["l_phi"])
+            (li, ls), (ei, es), (amp, eamp) = mccann_fixed_phi(r["field"], r["ds"], r["err"],
+                                                                l_phi)
+            mc = f"{_pm(amp, eamp, 2)} | {li:.3g} ± {ei:.2g} | {ls:.3g} ± {es:.2g} |"
         ds, err = r["ds"], r["err"]
         inter = "-" if r["inter"] is None else f"{r['inter']:.3f}"
         name = f"{lattice} {width} x {length}" + (f", alpha = {alpha:g}" if alpha else "")
@@ -138,9 +155,10 @@ def main(argv=None):
               f"{_pm(ds[2], err[2])} | {_pm(ds[3], err[3])} | {_pm(ds[4], err[4])} | "
               f"{_pm(r['ens'][3], r['ens_err'][3])} | "
               f"{r['dg'][3]:+.4f} ({r['dg'][3] / r['dg_err'][3]:+.1f}) | "
-              f"{_pm(hln.values['alpha'], hln.errors['alpha'], 2)} | "
-              f"{hln.values['l_phi']:.3g} | {_pm(amp, eamp, 2)} | {li:.3g} ± {ei:.2g} | "
-              f"{ls:.3g} ± {es:.2g} | "
+              + ("degenerate (infinite errors) | - | " if degenerate else
+                 f"{_pm(hln.values['alpha'], hln.errors['alpha'], 2)} | "
+                 f"{hln.values['l_phi']:.3g} | ")
+              + f"{mc} "
               f"{time.perf_counter() - t0:.0f} |", flush=True)
 
 
