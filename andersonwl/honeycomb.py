@@ -72,6 +72,7 @@ from . import _random
 __all__ = ["LATTICES", "HONEYCOMB", "ribbon_columns", "atom_positions", "atom_coordinates",
            "honeycomb_potential", "ribbon_bands", "ribbon_thresholds", "ribbon_lead_problem",
            "ribbon_modes", "RibbonModes", "CELL_LENGTH", "valley_mixing",
+           "valley_conductances", "intervalley_length",
            "between_thresholds", "THRESHOLD_WINDOW", "sheet_fermi_surface", "ribbon_band_edges"]
 
 #: the lattices of :class:`andersonwl.StripModel`
@@ -553,49 +554,124 @@ def ribbon_modes(model) -> RibbonModes:
     return RibbonModes(model.lattice, model.width, model.energy, k, vel, valleys)
 
 
-def valley_mixing(model, seed: int = 0) -> tuple[float, float]:
-    """Intervalley transmission of one realisation of a zigzag ribbon: (T_KK' + T_K'K, g).
+def valley_conductances(model, seed: int = 0) -> np.ndarray:
+    """Valley-resolved transmission of one realisation of a zigzag ribbon.
 
     Parameters
     ----------
     model : StripModel
         ``lattice="zigzag"`` (an armchair ribbon's lead modes are valley
-        superpositions: no valley to resolve).
+        superpositions: no valley to resolve); spinless or spinful (summed
+        over spin).
     seed : int, optional
 
     Returns
     -------
-    (float, float)
-        The transmitted intensity that changes valley, summed over incoming
-        and outgoing modes, and the total transmission g (so that the
-        intervalley fraction is their ratio).
+    numpy.ndarray, shape (2, 2)
+        g[v_out, v_in] in e^2/h, valley 0 = K (k > 0), 1 = K' (k < 0), summed
+        over the incoming modes of the left lead and the outgoing modes of the
+        right lead of each valley; g.sum() is the conductance.
 
     Notes
     -----
     From Kwant's scattering matrix: incoming modes of the left lead and
     outgoing modes of the right lead are labelled by the sign of their
     physical momentum along x (:func:`ribbon_modes`; Kwant's momenta are along
-    each lead's own translation vector, -x for the left lead).  Exactly zero
-    in a clean ribbon; white-noise disorder mixes the valleys, a smooth
-    potential (xi of a lattice constant and more) hardly: its Fourier weight
-    at the intervalley momentum 4 pi/(3 a) is exp(-(4 pi xi/(3 a))^2 / 2).
-    What remains at large xi comes from the zigzag edge band, which joins
-    the valleys through k = pi.
+    each lead's own translation vector, -x for the left lead).  The
+    off-diagonal part is exactly zero in a clean ribbon; white-noise disorder
+    mixes the valleys, a smooth potential (xi of a lattice constant and more)
+    hardly: its Fourier weight at the intervalley momentum 4 pi/(3 a) is
+    exp(-(4 pi xi/(3 a))^2 / 2).  What remains at large xi comes from the
+    zigzag edge band, which joins the valleys through k = pi.
     """
     from .engines.kwant_engine import scattering_matrix
     from .models import StripModel
     if not isinstance(model, StripModel) or model.lattice != "zigzag":
-        raise ValueError("valley_mixing needs a zigzag ribbon (lattice='zigzag'): armchair "
-                         "lead modes mix the valleys")
+        raise ValueError("valley-resolved transmission needs a zigzag ribbon "
+                         "(lattice='zigzag'): armchair lead modes mix the valleys")
     s = scattering_matrix(model, seed)
     t = np.abs(s.submatrix(1, 0)) ** 2
     m0, m1 = np.asarray(s.lead_info[0].momenta), np.asarray(s.lead_info[1].momenta)
     k_in = -m0[: m0.size // 2]            # incoming modes of lead 0 (translation -x)
     k_out = m1[m1.size // 2:]             # outgoing modes of lead 1 (translation +x)
-    v_in = np.angle(np.exp(1j * k_in)) > 0
-    v_out = np.angle(np.exp(1j * k_out)) > 0
-    inter = t[np.ix_(~v_out, v_in)].sum() + t[np.ix_(v_out, ~v_in)].sum()
-    return float(inter), float(t.sum())
+    v_in = np.where(np.angle(np.exp(1j * k_in)) > 0, 0, 1)
+    v_out = np.where(np.angle(np.exp(1j * k_out)) > 0, 0, 1)
+    g = np.zeros((2, 2))
+    for a in (0, 1):
+        for b in (0, 1):
+            g[a, b] = t[np.ix_(v_out == a, v_in == b)].sum()
+    return g
+
+
+def valley_mixing(model, seed: int = 0) -> tuple[float, float]:
+    """Intervalley transmission of one realisation of a zigzag ribbon: (T_KK' + T_K'K, g).
+
+    The off-diagonal and the total of :func:`valley_conductances` (so that the
+    intervalley fraction is their ratio).
+    """
+    g = valley_conductances(model, seed)
+    return float(g[0, 1] + g[1, 0]), float(g.sum())
+
+
+def intervalley_length(model, lengths, realizations: int = 16, seed: int = 0):
+    """The intervalley length L_i of a zigzag ribbon from the valley relaxation along it.
+
+    Parameters
+    ----------
+    model : StripModel
+        A disordered zigzag ribbon; ``model.length`` is replaced by each of
+        ``lengths``.
+    lengths : sequence of int
+        Ribbon lengths (unit cells = lattice constants), at least 3,
+        increasing.
+    realizations : int, optional
+        Realisations per length (the same disorder at every length: the
+        ribbon of length L' is the first L' cells of the longest one).
+    seed : int, optional
+        Ensemble seed (realisation r has the disorder seed of the one seed
+        rule, :func:`andersonwl.ensemble.realization_seeds`).
+
+    Returns
+    -------
+    (float, float, SpinRelaxationFit)
+        L_i and its grouped-jackknife error in lattice constants, and the fit
+        of the valley polarisation P(L) that gives them.
+
+    Notes
+    -----
+    A valley imbalance injected from the left lead relaxes along a diffusive
+    ribbon like a spin: P(L) = [(g_KK + g_K'K') - (g_KK' + g_K'K)] / g =
+    (L/L_v) / sinh(L/L_v) (the diffusive form of
+    :func:`andersonwl.analysis.spin.fit_spin_relaxation`).  Scattering K -> K'
+    and K' -> K at the rate 1/tau_i each relaxes the imbalance at 2/tau_i,
+    so L_v = sqrt(D tau_i / 2) and L_i = sqrt(D tau_i) = sqrt(2) L_v, the
+    intervalley length of the McCann formula, whose intervalley Cooperons
+    relax at B_phi + 2 B_i (McCann et al., PRL 97, 146805 (2006)).  An
+    estimate: the ribbon must be diffusive (L > l) over the fitted lengths,
+    the zigzag edge band mixes the valleys by itself, and ballistic contacts
+    lower the prefactor A of the fit (reported with it).  Sequential: one
+    Kwant scattering matrix per realisation and length.
+    """
+    from ._checks import integer
+    from ._random import check_seed, realization_seeds
+    from .analysis.spin import fit_spin_relaxation
+    realizations = integer("realizations", realizations, minimum=2)
+    lengths = np.asarray(lengths)
+    if lengths.ndim != 1 or lengths.size < 3:
+        raise ValueError("intervalley_length needs at least 3 lengths")
+    lengths = np.array([integer("length", int(v), minimum=1) for v in lengths])
+    if np.any(np.diff(lengths) <= 0):
+        raise ValueError(f"lengths must increase, got {lengths.tolist()}")
+    if getattr(model, "lattice", None) != "zigzag":
+        raise ValueError("intervalley_length needs a zigzag ribbon (lattice='zigzag')")
+    model.replace(length=int(lengths[0])).check_leads()
+    seeds = realization_seeds(check_seed(seed), realizations)
+    g = np.array([[valley_conductances(model.replace(length=int(L)), int(s)) for L in lengths]
+                  for s in seeds])
+    fit = fit_spin_relaxation(lengths.astype(float), g, form="diffusive",
+                              groups=min(20, realizations))
+    root2 = math.sqrt(2.0)
+    return root2 * fit.spin_relaxation_length, root2 * fit.spin_relaxation_length_err, fit
 
 
 @functools.lru_cache(maxsize=256)

@@ -18,7 +18,9 @@ realisations, contact resistance removed, the same disorder at every flux; the d
 amplitude falls with xi to keep <g> comparable.  Beside the cusp:
 
 * the intervalley fraction of the transmission (zigzag, whose lead modes carry a valley:
-  :func:`andersonwl.honeycomb.valley_mixing`, 16 realisations);
+  :func:`andersonwl.honeycomb.valley_mixing`, 16 realisations), and the intervalley length
+  L_i from the relaxation of the valley polarisation along ribbons of 8 to 48 a
+  (:func:`andersonwl.honeycomb.intervalley_length`, 16 realisations);
 * the same cusp with the contact resistance removed from the ensemble means
   (``delta_sigma_ensemble``: the realisation-by-realisation removal turns the change of
   var g with field into a shift of its own when the fluctuations are large against N - g,
@@ -47,12 +49,14 @@ from scipy import optimize
 
 import andersonwl as aw
 from andersonwl.analysis.wl_formulas import mccann
-from andersonwl.honeycomb import between_thresholds, valley_mixing
+from andersonwl.honeycomb import between_thresholds, intervalley_length, valley_mixing
 
 QUANTA = np.array([0.125, 0.25, 0.5, 1.0, 1.5])     # flux quanta through the sample
 #: (xi, W): the amplitude falls with xi so that <g> stays between about 4 and 5
 CASES = [(0.0, 1.0), (0.5, 0.9), (1.0, 0.8), (2.0, 0.6), (3.0, 0.5)]
 RIBBONS = {"zigzag": (48, 32), "armchair": (80, 18)}
+#: ribbon lengths of the valley-relaxation fit of L_i (zigzag)
+LI_LENGTHS = (8, 16, 24, 32, 48)
 #: Rashba couplings of the spinful white-noise zigzag ribbon (class AII: antilocalization)
 SPIN_ORBIT = (1.0,)
 
@@ -75,13 +79,14 @@ def cusp(lattice, width, length, energy, xi, disorder, realizations, workers, ra
                                         free_prefactor=True)
     else:
         hln = aw.fit_magnetoconductance(field, y, model="hln", sigma_err=err)
-    inter = None
+    inter = l_i = None
     if lattice == "zigzag":
         parts = np.array([valley_mixing(model, s) for s in range(16)])
         inter = parts[:, 0].sum() / parts[:, 1].sum()
+        l_i = intervalley_length(model, LI_LENGTHS, 16, seed=20261202)[:2]
     g0 = ds.conductance.isel(flux=0)
     return {"g": float(g0.mean()), "var": float(g0.var(ddof=1)), "N": channels.pop(),
-            "field": field, "ds": y, "err": err, "hln": hln, "inter": inter,
+            "field": field, "ds": y, "err": err, "hln": hln, "inter": inter, "l_i": l_i,
             "ens": ds.delta_sigma_ensemble.values[1:], "ens_err":
             ds.delta_sigma_ensemble_err.values[1:], "dg": ds.delta_g.values[1:],
             "dg_err": ds.delta_g_err.values[1:]}
@@ -120,10 +125,10 @@ def main(argv=None):
     ap.add_argument("--only", choices=("all", "spinless", "rashba"), default="all",
                     help="which rows to compute (default all)")
     args = ap.parse_args(argv)
-    print("| ribbon | E | N | xi (a) | W | <g> | var g | intervalley | dsigma(0.5 q) | "
+    print("| ribbon | E | N | xi (a) | W | <g> | var g | intervalley | L_i (a) | dsigma(0.5 q) | "
           "dsigma(1 q) | dsigma(1.5 q) | dsigma_ens(1 q) | delta_g(1 q) (z) | HLN alpha | "
           "HLN L_phi (a) | McCann A | McCann L_i (a) | McCann L_star (a) | time (s) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     runs = [] if args.only == "rashba" else [
         (lattice, width, length, xi, disorder, 0.0)
         for lattice, (width, length) in RIBBONS.items() for xi, disorder in CASES]
@@ -149,9 +154,10 @@ def main(argv=None):
             mc = f"{_pm(amp, eamp, 2)} | {li:.3g} ± {ei:.2g} | {ls:.3g} ± {es:.2g} |"
         ds, err = r["ds"], r["err"]
         inter = "-" if r["inter"] is None else f"{r['inter']:.3f}"
+        l_i = "-" if r["l_i"] is None else f"{r['l_i'][0]:.3g} ± {r['l_i'][1]:.2g}"
         name = f"{lattice} {width} x {length}" + (f", alpha = {alpha:g}" if alpha else "")
         print(f"| {name} | {energy:.4f} | {r['N']} | {xi:g} | "
-              f"{disorder:g} | {r['g']:.2f} | {r['var']:.3f} | {inter} | "
+              f"{disorder:g} | {r['g']:.2f} | {r['var']:.3f} | {inter} | {l_i} | "
               f"{_pm(ds[2], err[2])} | {_pm(ds[3], err[3])} | {_pm(ds[4], err[4])} | "
               f"{_pm(r['ens'][3], r['ens_err'][3])} | "
               f"{r['dg'][3]:+.4f} ({r['dg'][3] / r['dg_err'][3]:+.1f}) | "
