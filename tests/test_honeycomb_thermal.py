@@ -7,8 +7,8 @@ refused before any compute.  The sheet's density of states obeys its sum rule an
 limit nu = |E|/(sqrt(3) pi) per atom and spin (Castro Neto et al., RMP 81, 109 (2009)).
 
 Tolerances: the staircase to 10 x the quadrature's own error estimate (at least 1e-7;
-measured 4e-10 to 2e-8); the sum rule to 1 % and the Dirac limit to 2 % (the Gaussian
-broadening of the delta function, measured 0.6 % and 0.3-1.5 %).
+measured 4e-10 to 1e-7, within the error estimate); the sum rule to 1 % and the Dirac
+limit to 2 % (the Gaussian broadening of the delta function, measured 0.6 % and 0.3-1.5 %).
 """
 
 import numpy as np
