@@ -654,14 +654,13 @@ def intervalley_length(model, lengths, realizations: int = 16, seed: int = 0):
     """
     from ._checks import integer
     from ._random import check_seed, realization_seeds
-    from .analysis.spin import fit_spin_relaxation
+    from .analysis.spin import _check_lengths, fit_spin_relaxation
     realizations = integer("realizations", realizations, minimum=2)
-    lengths = np.asarray(lengths)
-    if lengths.ndim != 1 or lengths.size < 3:
-        raise ValueError("intervalley_length needs at least 3 lengths")
-    lengths = np.array([integer("length", int(v), minimum=1) for v in lengths])
-    if np.any(np.diff(lengths) <= 0):
-        raise ValueError(f"lengths must increase, got {lengths.tolist()}")
+    lengths = _check_lengths(lengths)          # 1-D, positive, strictly increasing
+    if lengths.size < 3 or np.any(lengths != np.round(lengths)):
+        raise ValueError("intervalley_length needs at least 3 whole numbers of cells, got "
+                         f"{lengths.tolist()}")
+    lengths = lengths.astype(int)
     if getattr(model, "lattice", None) != "zigzag":
         raise ValueError("intervalley_length needs a zigzag ribbon (lattice='zigzag')")
     model.replace(length=int(lengths[0])).check_leads()
@@ -719,9 +718,9 @@ def ribbon_band_edges(lattice: str, width: int, rashba: float = 0.0) -> tuple[fl
     """
     _, e = ribbon_bands(lattice, width, rashba=float(rashba))
     gap, top = float(np.abs(e).min()), float(np.abs(e).max())
-    th = ribbon_thresholds(lattice, width, -3.5, 3.5, float(rashba)) if gap > 1e-9 else ()
-    near = [abs(t) for t in th if abs(abs(t) - gap) < 0.05]
-    if near:
-        gap = min(near)
+    if gap > 1e-9:      # refined at the gap's threshold only (the bands are symmetric in E)
+        near = ribbon_thresholds(lattice, width, 0.5 * gap, gap + 0.05, float(rashba))
+        if near.size:
+            gap = float(near.min())
     return gap, top
 

@@ -250,6 +250,6 @@ def test_intervalley_length_grows_as_the_potential_gets_smooth():
     with pytest.raises(ValueError, match="zigzag"):
         intervalley_length(aw.StripModel(5, 8, 0.3, lattice="armchair", disorder=1.0),
                            [4, 8, 12])
-    with pytest.raises(ValueError, match="increase"):
+    with pytest.raises(ValueError, match="increasing"):
         intervalley_length(aw.StripModel(5, 8, 0.3, lattice="zigzag", disorder=1.0),
                            [4, 12, 8])

@@ -75,6 +75,11 @@ def test_disordered_ribbon_at_temperature_averages_g_of_e():
 
 
 def test_window_into_the_gap_of_a_semiconducting_ribbon_is_refused_before_compute():
+    from andersonwl.honeycomb import ribbon_band_edges
+    for n in (9, 10, 60):       # the gap min_p |1 + 2 cos(p pi/(N + 1))| (Brey and Fertig)
+        analytic = np.abs(1 + 2 * np.cos(np.arange(1, n + 1) * np.pi / (n + 1))).min()
+        assert abs(ribbon_band_edges("armchair", n)[0] - analytic) < 1e-9
+    assert ribbon_band_edges("armchair", 8)[0] < 1e-9          # metallic: N = 3 m + 2
     model = aw.StripModel(6, 9, 0.3, lattice="armchair", temperature=0.02)
     with pytest.raises(ValueError, match="gap of the ribbon"):
         aw.thermal_conductance(model, 0)
