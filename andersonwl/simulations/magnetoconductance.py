@@ -69,7 +69,7 @@ def _ensemble_contact_removal(g, channels, aspect, groups: int = 20):
         mean = sub.mean(axis=1)
         if np.any(mean >= n_open):
             return np.full(mean.shape, np.nan)
-        fs = mean * n_open / (n_open - mean)
+        fs = sample_conductance(mean, n_open)
         return aspect * (fs - fs[0])
 
     full = value(g)
